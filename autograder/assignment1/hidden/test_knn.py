@@ -1,0 +1,47 @@
+"""kNN hidden checks: the reference on fresh inputs, and the chosen k on CIFAR-10."""
+import numpy as np
+import pytest
+
+from gradekit.autograde.checks import accuracy, assert_close, assert_equal
+
+pytestmark = pytest.mark.notebook("knn")
+KNN = "cs231n.classifiers.k_nearest_neighbor.KNearestNeighbor"
+VARIANTS = ["compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops"]
+
+
+def both(student, reference, X_train, y_train):
+    mine, ref = student.new(KNN), reference.new(KNN)
+    mine.train(X_train, y_train)
+    ref.train(X_train, y_train)
+    return mine, ref
+
+
+@pytest.mark.points(2)
+def test_distances_match_the_reference_on_new_inputs(student, reference, rng):
+    num_train, num_test, dim = rng.integers(5, 60), rng.integers(1, 20), rng.integers(1, 50)
+    X_train, X_test = rng.normal(size=(num_train, dim)) * 50, rng.normal(size=(num_test, dim)) * 50
+    mine, ref = both(student, reference, X_train, rng.integers(0, 10, num_train))
+    expected = ref.compute_distances_no_loops(X_test)
+    for variant in VARIANTS:
+        assert_close(getattr(mine, variant)(X_test), expected, tol=1e-7, what=variant,
+                     where=f"{num_test} test x {num_train} train x {dim} dims")
+
+
+@pytest.mark.points(1)
+def test_predictions_match_the_reference(student, reference, rng):
+    X_train, y_train = rng.integers(0, 4, size=(80, 3)).astype(float), rng.integers(0, 5, 80)
+    X_test = rng.integers(0, 4, size=(30, 3)).astype(float)  # integer grid: many exact ties
+    mine, ref = both(student, reference, X_train, y_train)
+    for k in (1, 3, 5, 8):
+        assert_equal(mine.predict(X_test, k=k), ref.predict(X_test, k=k), what=f"predict(k={k})")
+
+
+@pytest.mark.points(4)
+def test_best_k_reaches_28_percent_on_test(reference, artifacts, cifar):
+    best_k = int(artifacts.load("knn")["best_k"])
+    X_train = cifar.X_all[:5000].reshape(5000, -1)
+    X_test = cifar.X_test_all[:500].reshape(500, -1)
+    model = reference.new(KNN)
+    model.train(X_train, cifar.y_all[:5000])
+    acc = accuracy(model.predict(X_test, k=best_k), cifar.y_test_all[:500])
+    assert acc >= 0.28, f"best_k = {best_k} gives test accuracy {acc:.3f} < 0.28"

@@ -1,0 +1,29 @@
+"""Softmax hidden checks: the reference on fresh CIFAR-shaped inputs, and best_softmax on val."""
+import pytest
+
+from gradekit.autograde.checks import accuracy, assert_close
+
+pytestmark = pytest.mark.notebook("softmax")
+FUNCTIONS = ["cs231n.classifiers.softmax.softmax_loss_naive", "cs231n.classifiers.softmax.softmax_loss_vectorized"]
+
+
+@pytest.mark.points(1.5)
+@pytest.mark.parametrize("function", FUNCTIONS, ids=["naive", "vectorized"])
+def test_loss_and_gradient_match_the_reference(student, reference, rng, function):
+    W, X = rng.normal(size=(3073, 10)) * 1e-3, rng.normal(size=(100, 3073)) * 60
+    y, reg = rng.integers(0, 10, 100), float(rng.uniform(1e3, 5e4))
+    loss, dW = student.call(function, W, X, y, reg)
+    ref_loss, ref_dW = reference.call(function, W, X, y, reg)
+    name = function.rsplit(".", 1)[1]
+    assert_close(loss, ref_loss, tol=1e-8, what=f"{name} loss", where=f"reg {reg:g}")
+    assert_close(dW, ref_dW, tol=1e-7, what=f"{name} dW", where=f"shape (3073, 10), reg {reg:g}")
+
+
+@pytest.mark.points(4)
+def test_best_softmax_reaches_35_percent_on_val(reference, artifacts, linear_rows):
+    W = artifacts.load("softmax")["W"]
+    assert W.shape == (3073, 10), f"best_softmax.W has shape {W.shape}, expected (3073, 10)"
+    model = reference.new("cs231n.classifiers.linear_classifier.Softmax")
+    model.W = W
+    acc = accuracy(model.predict(linear_rows["X_val"]), linear_rows["y_val"])
+    assert acc >= 0.35, f"best_softmax validation accuracy {acc:.3f} < 0.35"

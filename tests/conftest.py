@@ -1,0 +1,23 @@
+"""Shared fixtures of gradekit's own tests: the repository, the data, the assignment."""
+import os
+
+import pytest
+
+from gradekit import course
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
+
+
+@pytest.fixture(scope="session")
+def assignment1():
+    return course.load("assignment1")
+
+
+@pytest.fixture(scope="session")
+def data_dir():
+    """The folder holding cifar-10-batches-py (the README's setup puts it in data/)."""
+    path = os.environ.get("GRADEKIT_DATA", os.path.join(REPO, "data"))
+    if not os.path.isdir(os.path.join(path, "cifar-10-batches-py")):
+        pytest.fail(f"CIFAR-10 missing in {path}: run `gradekit data cifar10 --from {SHARED_DATA}/cifar-10-python.tar.gz`")
+    return path

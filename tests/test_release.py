@@ -1,0 +1,131 @@
+"""The release is generated, committed and always in sync; it holds no solution."""
+import filecmp
+import json
+import os
+
+import nbformat
+import pytest
+
+from gradekit import check, expected, regions, release
+
+
+@pytest.fixture(scope="module")
+def fresh_release(assignment1, tmp_path_factory):
+    """The release as `gradekit release` makes it now (also refreshes the expected values)."""
+    return release.build(assignment1, str(tmp_path_factory.mktemp("release") / "assignment1"))
+
+
+def tree(folder):
+    return sorted(os.path.relpath(os.path.join(d, f), folder)
+                  for d, dirs, files in os.walk(folder) if "__pycache__" not in d for f in files
+                  if not f.endswith(".pyc"))
+
+
+def test_committed_release_has_the_same_files_as_a_fresh_one(assignment1, fresh_release):
+    assert tree(assignment1.release) == tree(fresh_release)
+
+
+def test_committed_release_is_byte_identical_to_a_fresh_one(assignment1, fresh_release):
+    _, mismatch, errors = filecmp.cmpfiles(assignment1.release, fresh_release, tree(fresh_release),
+                                           shallow=False)
+    assert not mismatch and not errors, \
+        f"release/ is out of date (run `gradekit release assignment1`): {mismatch + errors}"
+
+
+def test_expected_values_are_those_of_the_reference(assignment1):
+    for notebook, values in expected.compute(assignment1).items():
+        with open(os.path.join(assignment1.public_tests, "expected", f"{notebook}.npz"), "rb") as f:
+            assert f.read() == expected.npz_bytes(values), f"expected/{notebook}.npz is stale"
+
+
+def solution_texts(assignment):
+    """Every non-trivial line of solution code, from the package and the notebooks."""
+    lines = []
+    package = os.path.join(assignment.solutions, assignment.package)
+    for folder, _, files in os.walk(package):
+        for name in files:
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name)) as f:
+                    lines += regions.solution_lines(f.read(), name)
+    for notebook in assignment.notebooks:
+        nb = nbformat.read(os.path.join(assignment.source, f"{notebook}.ipynb"), as_version=4)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+                source = cell.source.split("### BEGIN SOLUTION")[1:]
+                for part in source:
+                    lines += part.split("### END SOLUTION")[0].splitlines()[1:]
+    return {line.strip() for line in lines if len(line.strip()) > 25 and not line.strip().startswith("#")}
+
+
+def test_no_solution_code_appears_in_the_release(assignment1, fresh_release):
+    secrets = solution_texts(assignment1)
+    assert len(secrets) > 20, "found too few solution lines: is the region scan broken?"
+    leaks = []
+    for path in tree(fresh_release):
+        if path.startswith("gradekit" + os.sep) or path.endswith(".npz"):
+            continue
+        with open(os.path.join(fresh_release, path), errors="replace") as f:
+            text = f.read()
+        leaks += [f"{path}: {line}" for line in secrets if line in text]
+    assert not leaks, "solution code in the release:\n" + "\n".join(leaks[:10])
+
+
+def test_released_notebooks_have_no_outputs_and_stubbed_solution_cells(assignment1, fresh_release):
+    for notebook in assignment1.notebooks:
+        nb = nbformat.read(os.path.join(fresh_release, f"{notebook}.ipynb"), as_version=4)
+        solution_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert solution_cells, f"{notebook}.ipynb has no solution cells"
+        for cell in nb.cells:
+            assert not cell.get("outputs"), f"{notebook}.ipynb keeps outputs"
+        for cell in solution_cells:
+            stub = "raise NotImplementedError()" if cell.cell_type == "code" else "YOUR ANSWER HERE"
+            assert stub in cell.source, f"{notebook}.ipynb cell {cell.metadata['nbgrader']['grade_id']} not stubbed"
+
+
+def test_released_package_stubs_raise_not_implemented(assignment1, fresh_release):
+    path = os.path.join(fresh_release, "cs231n", "classifiers", "linear_svm.py")
+    with open(path) as f:
+        text = f.read()
+    assert "raise NotImplementedError('svm_loss_vectorized: " in text
+    assert regions.START_MARK in text and "BEGIN SOLUTION" not in text
+
+
+def test_every_notebook_has_a_parameters_cell(assignment1, fresh_release):
+    for notebook in assignment1.notebooks:
+        nb = nbformat.read(os.path.join(fresh_release, f"{notebook}.ipynb"), as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, f"{notebook}.ipynb needs exactly one cell tagged 'parameters'"
+        for name in ("cifar10_dir", "artifacts_dir", "seed", "grading"):
+            assert name in tagged[0].source, f"{notebook}.ipynb parameters lack {name}"
+
+
+def test_points_per_notebook_add_up_to_the_course_values(assignment1):
+    tests = check.manifest(assignment1)
+    totals = {}
+    for test in tests:
+        totals[test["notebook"]] = totals.get(test["notebook"], 0) + test["points"]
+    assert totals == {k: float(v) for k, v in assignment1.points.items()}
+
+
+def test_every_notebook_has_public_and_hidden_checks(assignment1):
+    tests = check.manifest(assignment1)
+    for notebook in assignment1.notebooks:
+        kinds = {t["id"].split("/")[0] for t in tests if t["notebook"] == notebook}
+        assert kinds == {"public", "hidden"}, f"{notebook}: {kinds}"
+
+
+def test_students_public_checks_run_in_the_release_folder(assignment1, fresh_release, tmp_path):
+    """`pytest autograder/` inside the untouched release: runs offline, fails with reasons."""
+    import subprocess
+    import sys
+
+    results = tmp_path / "results.json"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "autograder/", "-q",
+                           f"--results-json={results}"], cwd=fresh_release, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    outcome = json.loads(results.read_text())["tests"]
+    assert outcome and all(t["status"] != "passed" for t in outcome)
+    assert any("NotImplementedError" in t["message"] for t in outcome)
+    assert "gradekit: 0 /" in done.stdout
