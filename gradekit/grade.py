@@ -5,6 +5,7 @@
 Each submission's result is written as soon as it is graded and the gradebook is rebuilt from
 every result in the output folder, so an interrupted batch loses nothing already graded.
 """
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ class Options:
     call_timeout: float = 120.0
     seed: int = 231
     grading_seed: int | None = None
+    threads: int | None = None  # BLAS threads for each submission's processes (None: numpy's default)
 
 
 def grade_one(path, options, manifest, student=None):
@@ -37,6 +39,7 @@ def grade_one(path, options, manifest, student=None):
     timings, execution, outcomes, failure = {}, {}, [], None
     scratch = tempfile.mkdtemp(prefix=f"gradekit-{student}-")
     try:
+        limit_threads(options.threads)
         started = time.monotonic()
         root = unpack.unpack(path, os.path.join(scratch, "submission"), assignment)
         runs = shutil.copytree(root, os.path.join(scratch, "execution"))
@@ -70,6 +73,13 @@ def grade_one(path, options, manifest, student=None):
                   timings={k: round(v, 2) for k, v in timings.items()})
     report.write_result(out_dir, result)
     return result
+
+
+def limit_threads(threads):
+    """Cap the BLAS threads of the kernels and checks this process starts (parallel grading)."""
+    if threads:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = str(threads)
 
 
 def parameters(options, out_dir):
@@ -120,6 +130,8 @@ def grade_all(paths, options, jobs=1, scheduler=None, progress=True):
 
 def run_tasks(paths, ids, options, manifest, jobs, scheduler):
     """Yield (student_id, result) as submissions finish: in this process, or through Dask."""
+    if scheduler is None and jobs > 1 and options.threads is None:
+        options = dataclasses.replace(options, threads=max(1, (os.cpu_count() or 1) // jobs))
     if scheduler is None and jobs <= 1:
         for path, student in zip(paths, ids):
             yield student, grade_one(path, options, manifest, student)

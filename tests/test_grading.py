@@ -6,6 +6,7 @@ a submission broken in every way a notebook can break; they run through Dask two
 import csv
 import json
 import os
+import re
 import shutil
 import zipfile
 
@@ -14,7 +15,7 @@ import pytest
 
 from gradekit import examples, grade, reference
 
-CELL_TIMEOUT = 90
+CELL_TIMEOUT = 300
 CALL_TIMEOUT = 10
 
 
@@ -44,7 +45,7 @@ def make_broken(solved, dest):
         f.write(text[: len(text) // 2])
         f.truncate()
     os.remove(os.path.join(dest, "softmax.ipynb"))
-    add_cell(os.path.join(dest, "svm.ipynb"), "import time\ntime.sleep(3600)", "save_artifact")
+    add_cell(os.path.join(dest, "svm.ipynb"), "import time; time.sleep(3600)", "save_artifact")
     add_cell(os.path.join(dest, "two_layer_net.ipynb"), "import os\nos._exit(1)", "save_artifact")
     knn = os.path.join(dest, "cs231n", "classifiers", "k_nearest_neighbor.py")
     with open(knn) as f:
@@ -92,13 +93,13 @@ def test_corrupt_notebook_is_named_and_costs_only_its_artifact_checks(batch):
     result = batch[0]["broken"]
     knn = result["notebooks"]["knn"]
     assert knn["execution"]["status"] == "corrupt" and "knn.ipynb is not a valid notebook" in knn["execution"]["message"]
-    assert "knn.ipynb is not a valid notebook" in failed(result)["hidden/test_knn.py::test_best_k_reaches_28_percent_on_test"]
+    assert "knn.ipynb is not a valid notebook" in failed(result)["hidden/test_knn.py::test_best_k_reaches_the_target_on_test"]
     assert "public/test_knn.py::test_no_loop_distances_match_expected" not in failed(result)
 
 
 def test_missing_notebook_is_named(batch):
     messages = failed(batch[0]["broken"])
-    assert "softmax.ipynb is missing" in messages["hidden/test_softmax.py::test_best_softmax_reaches_35_percent_on_val"]
+    assert "softmax.ipynb is missing" in messages["hidden/test_softmax.py::test_best_softmax_reaches_the_target_on_val"]
     assert not [t for t in messages if "softmax" in t and "best_softmax" not in t]
 
 
@@ -168,5 +169,5 @@ def test_printed_accuracy_is_not_trusted(assignment1, data_dir, tmp_path, batch)
         os.remove(os.path.join(solved, f"{other}.ipynb"))
     options = grade.Options(assignment1, str(tmp_path / "out"), data_dir, CELL_TIMEOUT, CALL_TIMEOUT)
     result = grade.grade_all([solved], options, progress=False)[0]
-    assert "best_softmax validation accuracy 0.1" in failed(result)[
-        "hidden/test_softmax.py::test_best_softmax_reaches_35_percent_on_val"]
+    message = failed(result)["hidden/test_softmax.py::test_best_softmax_reaches_the_target_on_val"]
+    assert re.fullmatch(r"best_softmax validation accuracy 0\.0\d\d < 0\.35", message), message

@@ -39,22 +39,29 @@ def test_expected_values_are_those_of_the_reference(assignment1):
 
 
 def solution_texts(assignment):
-    """Every non-trivial line of solution code, from the package and the notebooks."""
-    lines = []
+    """Lines of solution code (package regions and notebook solution parts) found nowhere else."""
+    secret, provided = [], []
     package = os.path.join(assignment.solutions, assignment.package)
     for folder, _, files in os.walk(package):
-        for name in files:
-            if name.endswith(".py"):
-                with open(os.path.join(folder, name)) as f:
-                    lines += regions.solution_lines(f.read(), name)
+        for name in (n for n in files if n.endswith(".py")):
+            with open(os.path.join(folder, name)) as f:
+                text = f.read()
+            secret += regions.solution_lines(text, name)
+            provided += regions.stub(text, name).splitlines()
     for notebook in assignment.notebooks:
         nb = nbformat.read(os.path.join(assignment.source, f"{notebook}.ipynb"), as_version=4)
         for cell in nb.cells:
-            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-                source = cell.source.split("### BEGIN SOLUTION")[1:]
-                for part in source:
-                    lines += part.split("### END SOLUTION")[0].splitlines()[1:]
-    return {line.strip() for line in lines if len(line.strip()) > 25 and not line.strip().startswith("#")}
+            inside = False
+            for line in cell.source.splitlines():
+                if "### BEGIN SOLUTION" in line or "### END SOLUTION" in line:
+                    inside = "BEGIN" in line
+                elif inside and cell.cell_type == "code":
+                    secret.append(line)
+                else:
+                    provided.append(line)
+    provided = {line.strip() for line in provided}
+    return {line.strip() for line in secret
+            if len(line.strip()) > 25 and not line.strip().startswith("#") and line.strip() not in provided}
 
 
 def test_no_solution_code_appears_in_the_release(assignment1, fresh_release):

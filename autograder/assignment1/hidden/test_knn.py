@@ -29,19 +29,21 @@ def test_distances_match_the_reference_on_new_inputs(student, reference, rng):
 
 @pytest.mark.points(1)
 def test_predictions_match_the_reference(student, reference, rng):
-    X_train, y_train = rng.integers(0, 4, size=(80, 3)).astype(float), rng.integers(0, 5, 80)
-    X_test = rng.integers(0, 4, size=(30, 3)).astype(float)  # integer grid: many exact ties
+    """Few labels and even k: many tied votes (distances themselves do not tie)."""
+    X_train, y_train = rng.normal(size=(80, 3)), rng.integers(0, 3, 80)
+    X_test = rng.normal(size=(30, 3))
     mine, ref = both(student, reference, X_train, y_train)
-    for k in (1, 3, 5, 8):
+    for k in (1, 2, 4, 8):
         assert_equal(mine.predict(X_test, k=k), ref.predict(X_test, k=k), what=f"predict(k={k})")
 
 
 @pytest.mark.points(4)
-def test_best_k_reaches_28_percent_on_test(reference, artifacts, cifar):
+def test_best_k_reaches_the_target_on_test(reference, artifacts, cifar, targets):
     best_k = int(artifacts.load("knn")["best_k"])
     X_train = cifar.X_all[:5000].reshape(5000, -1)
     X_test = cifar.X_test_all[:500].reshape(500, -1)
     model = reference.new(KNN)
     model.train(X_train, cifar.y_all[:5000])
     acc = accuracy(model.predict(X_test, k=best_k), cifar.y_test_all[:500])
-    assert acc >= 0.28, f"best_k = {best_k} gives test accuracy {acc:.3f} < 0.28"
+    target = targets["knn_best_k_test"]
+    assert acc >= target, f"best_k = {best_k} gives test accuracy {acc:.3f} < {target}"

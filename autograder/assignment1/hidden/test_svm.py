@@ -21,10 +21,10 @@ def test_loss_and_gradient_match_the_reference(student, reference, rng, function
 
 
 @pytest.mark.points(5)
-def test_best_svm_reaches_37_percent_on_val(reference, artifacts, linear_rows):
+def test_best_svm_reaches_the_target_on_val(reference, artifacts, linear_rows, targets):
     W = artifacts.load("svm")["W"]
     assert W.shape == (3073, 10), f"best_svm.W has shape {W.shape}, expected (3073, 10)"
     model = reference.new("cs231n.classifiers.linear_classifier.LinearSVM")
     model.W = W
     acc = accuracy(model.predict(linear_rows["X_val"]), linear_rows["y_val"])
-    assert acc >= 0.37, f"best_svm validation accuracy {acc:.3f} < 0.37"
+    assert acc >= targets["svm_val"], f"best_svm validation accuracy {acc:.3f} < {targets['svm_val']}"

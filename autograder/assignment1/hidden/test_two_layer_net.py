@@ -26,7 +26,7 @@ def test_loss_and_gradients_match_the_reference_with_random_weights(student, ref
 
 
 @pytest.mark.points(4)
-def test_best_net_reaches_48_percent_on_val(reference, artifacts, net_rows):
+def test_best_net_reaches_the_target_on_val(reference, artifacts, net_rows, targets):
     params = artifacts.load("two_layer_net")
     missing = {"W1", "b1", "W2", "b2"} - set(params)
     assert not missing, f"artifacts/two_layer_net.npz lacks {sorted(missing)}"
@@ -35,4 +35,5 @@ def test_best_net_reaches_48_percent_on_val(reference, artifacts, net_rows):
     model = reference.new(NET, D, H, params["W2"].shape[1])
     model.params = {k: params[k] for k in ("W1", "b1", "W2", "b2")}
     acc = accuracy(model.predict(net_rows["X_val"]), net_rows["y_val"])
-    assert acc >= 0.48, f"best_net validation accuracy {acc:.3f} < 0.48"
+    target = targets["two_layer_net_val"]
+    assert acc >= target, f"best_net validation accuracy {acc:.3f} < {target}"

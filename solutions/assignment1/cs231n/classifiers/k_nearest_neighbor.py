@@ -73,7 +73,7 @@ class KNearestNeighbor(object):
                 # training point, and store the result in dists[i, j]. You should   #
                 # not use a loop over dimension, nor use np.linalg.norm().          #
                 #####################################################################
-                ### BEGIN SOLUTION: compute the L2 distance between the ith test point and the jth training point (no loop over dimensions, no np.linalg.norm)
+                ### BEGIN SOLUTION: compute the L2 distance between the ith test point and the jth training point into dists[i, j], without a loop over dimensions
                 diff = X[i] - self.X_train[j]
                 dists[i, j] = np.sqrt(diff.dot(diff))  # dot: the sum of squares in one call
                 ### END SOLUTION
@@ -96,10 +96,12 @@ class KNearestNeighbor(object):
             # points, and store the result in dists[i, :].                        #
             # Do not use np.linalg.norm().                                        #
             #######################################################################
-            ### BEGIN SOLUTION: compute the L2 distances between the ith test point and all training points into dists[i, :] (no np.linalg.norm)
-            diff = self.X_train - X[i]  # broadcasts X[i] over all training rows
-            # einsum takes each row's sum of squares without another (num_train, D) temporary
-            dists[i, :] = np.sqrt(np.einsum('ij,ij->i', diff, diff))
+            ### BEGIN SOLUTION: compute the L2 distances between the ith test point and all training points into dists[i, :]
+            # ||t - x||^2 = ||t||^2 - 2 t.x + ||x||^2 for all training rows t at once: this only
+            # reads X_train, where X_train - X[i] would write a (num_train, D) array per test point.
+            train_sq = np.einsum('ij,ij->i', self.X_train, self.X_train)  # row-wise sums of squares
+            sq_dists = train_sq - 2.0 * self.X_train.dot(X[i]) + X[i].dot(X[i])
+            dists[i, :] = np.sqrt(np.maximum(sq_dists, 0.0))  # clip rounding below 0
             ### END SOLUTION
         return dists
 
@@ -126,7 +128,7 @@ class KNearestNeighbor(object):
         # HINT: Try to formulate the l2 distance using matrix multiplication    #
         #       and two broadcast sums.                                         #
         #########################################################################
-        ### BEGIN SOLUTION: compute all L2 distances with no loops, using ||x||^2 + ||t||^2 - 2 x.t (no scipy, no np.linalg.norm)
+        ### BEGIN SOLUTION: compute all L2 distances into dists with no loops (hint: ||x - t||^2 = ||x||^2 + ||t||^2 - 2 x.t)
         # ||x - t||^2 = ||x||^2 + ||t||^2 - 2 x.t, one matrix product for all pairs.
         test_sq = np.sum(np.square(X), axis=1)[:, np.newaxis]          # (num_test, 1)
         train_sq = np.sum(np.square(self.X_train), axis=1)[np.newaxis]  # (1, num_train)

@@ -1,0 +1,59 @@
+"""SVM (25 points with the hidden checks): the hinge loss and its gradient, naive and vectorised."""
+import numpy as np
+import pytest
+
+from gradekit.autograde.checks import assert_close, assert_equal, assert_gradient
+
+pytestmark = pytest.mark.notebook("svm")
+NAIVE = "cs231n.classifiers.linear_svm.svm_loss_naive"
+VECTORIZED = "cs231n.classifiers.linear_svm.svm_loss_vectorized"
+
+
+def random_case(seed, n=20, d=8, c=4):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(d, c)) * 1e-1, rng.normal(size=(n, d)), rng.integers(0, c, size=n)
+
+
+@pytest.mark.points(2)
+def test_naive_loss_matches_expected(student, expected):
+    loss, _ = student.call(NAIVE, expected["W"], expected["X"], expected["y"], expected["reg"])
+    assert_close(loss, expected["loss"], tol=1e-9, what="svm_loss_naive loss")
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("reg", [0.0, 50.0])
+def test_naive_gradient_matches_numeric_gradient(student, reg):
+    W, X, y = random_case(3)
+    _, dW = student.call(NAIVE, W, X, y, reg)
+    assert_gradient(dW, lambda w: student.call(NAIVE, w, X, y, reg)[0], W, tol=1e-6,
+                    what=f"svm_loss_naive dW (reg={reg:g})")
+
+
+@pytest.mark.points(3)
+def test_vectorized_loss_matches_expected(student, expected):
+    loss, _ = student.call(VECTORIZED, expected["W"], expected["X"], expected["y"], expected["reg"])
+    assert_close(loss, expected["loss"], tol=1e-9, what="svm_loss_vectorized loss")
+
+
+@pytest.mark.points(3)
+def test_vectorized_gradient_matches_expected(student, expected):
+    _, dW = student.call(VECTORIZED, expected["W"], expected["X"], expected["y"], expected["reg"])
+    assert_close(dW, expected["dW"], tol=1e-7, what="svm_loss_vectorized dW")
+
+
+@pytest.mark.points(2)
+def test_linear_svm_training_lowers_the_loss(student):
+    W, X, y = random_case(4, n=200, d=10, c=3)
+    model = student.new("cs231n.classifiers.linear_classifier.LinearSVM")
+    history = model.train(X, y, learning_rate=1e-2, reg=1e-3, num_iters=60, batch_size=50, seed=0)
+    assert len(history) == 60, f"train returned {len(history)} losses for 60 iterations"
+    assert np.mean(history[-10:]) < np.mean(history[:10]), \
+        f"the loss did not go down: first {history[0]:.3f}, last {history[-1]:.3f}"
+
+
+@pytest.mark.points(2)
+def test_predict_returns_the_highest_scoring_class(student):
+    W, X, _ = random_case(5, n=30, d=6, c=5)
+    model = student.new("cs231n.classifiers.linear_classifier.LinearSVM")
+    model.set("W", W)
+    assert_equal(model.predict(X), np.argmax(X @ W, axis=1), what="LinearSVM.predict")
