@@ -46,7 +46,7 @@ def make_broken(solved, dest):
         f.truncate()
     os.remove(os.path.join(dest, "softmax.ipynb"))
     add_cell(os.path.join(dest, "svm.ipynb"), "import time; time.sleep(3600)", "save_artifact")
-    add_cell(os.path.join(dest, "two_layer_net.ipynb"), "import os\nos._exit(1)", "save_artifact")
+    add_cell(os.path.join(dest, "two_layer_net.ipynb"), "import os; os._exit(1)", "save_artifact")
     knn = os.path.join(dest, "cs231n", "classifiers", "k_nearest_neighbor.py")
     with open(knn) as f:
         text = f.read()
