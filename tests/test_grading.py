@@ -13,7 +13,7 @@ import zipfile
 import nbformat
 import pytest
 
-from gradekit import examples, grade, reference
+from gradekit import grade, reference
 
 CELL_TIMEOUT = 300
 CALL_TIMEOUT = 10
