@@ -3,13 +3,15 @@ import argparse
 import os
 import sys
 
+from gradekit import datasets
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="gradekit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     data = commands.add_parser("data", help="download or import a dataset, then verify it")
-    data.add_argument("dataset", choices=["cifar10"])
+    data.add_argument("dataset", choices=datasets.names())
     data.add_argument("--from", dest="source", help="a local archive or extracted folder instead of downloading")
     data.add_argument("--dest", default="data", help="folder to put the dataset in (default: data)")
 
@@ -29,13 +31,16 @@ def main(argv=None):
     grade.add_argument("assignment")
     grade.add_argument("submissions", nargs="+")
     grade.add_argument("--out", required=True, help="output folder: results, notebooks, gradebook.csv")
-    grade.add_argument("--data-dir", default="data", help="folder holding cifar-10-batches-py")
+    grade.add_argument("--data-dir", default="data", help="folder holding the datasets (gradekit data --dest)")
     grade.add_argument("--cell-timeout", type=float, default=600, help="seconds per notebook cell")
     grade.add_argument("--call-timeout", type=float, default=120, help="seconds per student function call")
     grade.add_argument("--seed", type=int, default=231, help="the notebooks' seed parameter")
     grade.add_argument("--grading-seed", type=int, help="seed of the hidden checks' inputs (default: random)")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (Dask local cluster)")
     grade.add_argument("--scheduler", help="address of a Dask scheduler to grade across machines")
+    grade.add_argument("--threads", type=int, help="BLAS threads per notebook kernel (default: cores / jobs)")
+    grade.add_argument("--reuse-executions", metavar="DIR",
+                       help="keep executed notebooks in DIR and reuse them when nothing they depend on changed")
     grade.add_argument("--quiet", action="store_true", help="no progress bar or failure list")
 
     args = parser.parse_args(argv)
@@ -46,7 +51,7 @@ def cmd_data(args):
     from gradekit import data
 
     try:
-        data.fetch_cifar10(args.dest, args.source)
+        datasets.fetcher(args.dataset)(args.dest, args.source)
     except data.DataError as exc:
         print(f"gradekit data: {exc}", file=sys.stderr)
         return 1
@@ -79,11 +84,13 @@ def cmd_grade(args):
     from gradekit import course, grade, report
 
     assignment = course.load(args.assignment)
-    if not os.path.isdir(os.path.join(args.data_dir, "cifar-10-batches-py")):
-        print(f"gradekit grade: no CIFAR-10 in {args.data_dir}: run `gradekit data cifar10`", file=sys.stderr)
+    for name in datasets.missing(args.data_dir, assignment.data):
+        print(f"gradekit grade: no {datasets.FOLDERS[name]} in {args.data_dir}: "
+              f"run `gradekit data {name} --dest {args.data_dir}`", file=sys.stderr)
         return 1
     options = grade.Options(assignment, os.path.abspath(args.out), os.path.abspath(args.data_dir),
-                            args.cell_timeout, args.call_timeout, args.seed, args.grading_seed)
+                            args.cell_timeout, args.call_timeout, args.seed, args.grading_seed,
+                            threads=args.threads, reuse_dir=args.reuse_executions)
     results = grade.grade_all(args.submissions, options, jobs=args.jobs, scheduler=args.scheduler,
                               progress=not args.quiet)
     print(report.score_table(results, assignment.notebooks))

@@ -12,6 +12,7 @@ class Assignment:
     package: str
     notebooks: tuple
     points: dict
+    data: tuple = ("cifar10",)
     repo: str = REPO
 
     @property
@@ -51,4 +52,4 @@ def load(name, repo=REPO):
     with open(path, "rb") as f:
         spec = tomllib.load(f)
     return Assignment(name=spec["name"], package=spec["package"], notebooks=tuple(spec["notebooks"]),
-                      points=dict(spec["points"]), repo=repo)
+                      points=dict(spec["points"]), data=tuple(spec.get("data", ["cifar10"])), repo=repo)

@@ -32,8 +32,19 @@ def write(assignment, dest):
     wrong = os.path.join(dest, "partly_wrong")
     shutil.rmtree(wrong, ignore_errors=True)
     shutil.copytree(solved, wrong)
-    catalogue = mutants(assignment)
-    for mutant in catalogue.MUTANTS:
+    for mutant in mutants(assignment).MUTANTS:
         if mutant["name"] in PARTLY_WRONG:
-            catalogue.apply(mutant, wrong)
+            plant(mutant, wrong)
     return [solved, untouched, wrong]
+
+
+def plant(mutant, root):
+    """Plant a catalogue bug in the submission folder `root` (its text must occur exactly once)."""
+    path = os.path.join(root, mutant["file"])
+    with open(path) as f:
+        text = f.read()
+    if text.count(mutant["find"]) != 1:
+        raise ValueError(f"mutant {mutant['name']}: the text to replace occurs "
+                         f"{text.count(mutant['find'])} times in {mutant['file']}")
+    with open(path, "w") as f:
+        f.write(text.replace(mutant["find"], mutant["replace"]))

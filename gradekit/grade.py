@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from gradekit import check, execute, report, score, unpack
+from gradekit import check, datasets, execute, report, reuse, score, unpack
 from gradekit.course import Assignment
 
 
@@ -27,6 +27,7 @@ class Options:
     seed: int = 231
     grading_seed: int | None = None
     threads: int | None = None  # BLAS threads for each submission's processes (None: numpy's default)
+    reuse_dir: str | None = None  # a reuse.Store folder: unchanged notebooks are not executed again
 
 
 def grade_one(path, options, manifest, student=None):
@@ -46,8 +47,9 @@ def grade_one(path, options, manifest, student=None):
         timings["unpack"] = time.monotonic() - started
 
         started = time.monotonic()
+        store = reuse.Store(options.reuse_dir, root) if options.reuse_dir else None
         execution = execute.execute_all(runs, assignment.notebooks, os.path.join(out_dir, "notebooks"),
-                                        parameters(options, out_dir), options.cell_timeout)
+                                        parameters(options, out_dir), options.cell_timeout, store)
         timings["execute"] = time.monotonic() - started
         report_json = os.path.join(out_dir, "execution.json")
         check.write_json(report_json, execution)
@@ -85,7 +87,7 @@ def limit_threads(threads):
 def parameters(options, out_dir):
     """What papermill injects into every notebook."""
     return {
-        "cifar10_dir": os.path.abspath(os.path.join(options.data_dir, "cifar-10-batches-py")),
+        **datasets.parameters(options.data_dir, options.assignment.data),
         "artifacts_dir": os.path.abspath(os.path.join(out_dir, "artifacts")),
         "seed": options.seed,
         "grading": True,

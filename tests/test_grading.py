@@ -15,7 +15,7 @@ import pytest
 
 from gradekit import grade, reference
 
-CELL_TIMEOUT = 300
+CELL_TIMEOUT = 200
 CALL_TIMEOUT = 10
 
 
@@ -56,13 +56,13 @@ def make_broken(solved, dest):
 
 
 @pytest.fixture(scope="session")
-def batch(assignment1, data_dir, tmp_path_factory):
+def batch(assignment1, data_dir, tmp_path_factory, execution_store):
     work = tmp_path_factory.mktemp("submissions")
     solved = reference.write(assignment1, str(work / "solved"))
     submissions = [zip_folder(solved, str(work / "reference.zip")), assignment1.release,
                    make_broken(solved, str(work / "broken"))]
     options = grade.Options(assignment1, str(work / "out"), data_dir, CELL_TIMEOUT, CALL_TIMEOUT,
-                            grading_seed=12345)
+                            grading_seed=12345, reuse_dir=execution_store)
     results = grade.grade_all(submissions, options, jobs=2, progress=False)
     return {r["student_id"]: r for r in results}, str(work / "out")
 

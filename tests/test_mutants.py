@@ -1,8 +1,7 @@
 """Every planted bug loses points on exactly the checks meant to catch it, and keeps the rest.
 
-Each mutant is graded in full (its notebooks executed, all checks run): about 5 minutes of CPU
-each, so the suite takes about 40 minutes on 2 cores and runs only when asked for:
-`GRADEKIT_MUTANTS=1 bash scripts/test.sh tests/test_mutants.py`.
+Each mutant is graded in full, all checks run; a notebook is executed again only when a module it
+imports carries the mutant's bug (the session's reuse store holds the reference's executions).
 """
 import os
 import shutil
@@ -11,16 +10,12 @@ import pytest
 
 from gradekit import examples, grade, reference
 
-FULL_SUITE = pytest.mark.skipif(os.environ.get("GRADEKIT_MUTANTS") != "1",
-                                reason="the full mutant suite runs with GRADEKIT_MUTANTS=1 (about 40 min)")
-
-
 def catalogue(assignment):
     return examples.mutants(assignment)
 
 
 @pytest.fixture(scope="session")
-def graded_mutants(assignment1, data_dir, tmp_path_factory):
+def graded_mutants(assignment1, data_dir, tmp_path_factory, execution_store):
     work = tmp_path_factory.mktemp("mutants")
     solved = reference.write(assignment1, str(work / "solved"))
     module = catalogue(assignment1)
@@ -28,9 +23,11 @@ def graded_mutants(assignment1, data_dir, tmp_path_factory):
     for mutant in module.MUTANTS:
         path = str(work / mutant["name"])
         shutil.copytree(solved, path)
-        module.apply(mutant, path)
+        examples.plant(mutant, path)
         paths.append(path)
-    options = grade.Options(assignment1, str(work / "out"), data_dir, 300, 60, grading_seed=2024)
+    options = grade.Options(assignment1, str(work / "out"), data_dir, 300, 60, grading_seed=2024,
+                            reuse_dir=execution_store)
+    grade.grade_all([solved], options, progress=False)  # the unaffected notebooks' executions
     results = grade.grade_all(paths, options, jobs=2, progress=False)
     return {r["student_id"]: r for r in results}
 
@@ -50,7 +47,7 @@ def test_every_mutant_plants_its_bug_in_the_reference_submission(assignment1, tm
     for mutant in catalogue(assignment1).MUTANTS:
         path = str(tmp_path / mutant["name"])
         shutil.copytree(solved, path)
-        catalogue(assignment1).apply(mutant, path)
+        examples.plant(mutant, path)
         with open(os.path.join(path, mutant["file"])) as f:
             assert mutant["replace"] in f.read()
 
@@ -63,7 +60,6 @@ def test_every_mutant_names_checks_that_exist(assignment1):
         assert mutant["fails"] and set(mutant["fails"]) <= ids, mutant["name"]
 
 
-@FULL_SUITE
 @pytest.mark.parametrize("name", mutant_names())
 def test_mutant_loses_points_exactly_on_its_checks(graded_mutants, assignment1, name):
     mutant = next(m for m in catalogue(assignment1).MUTANTS if m["name"] == name)

@@ -82,16 +82,3 @@ MUTANTS = [
                 "hidden/test_two_layer_net.py::test_loss_and_gradients_match_the_reference_with_random_weights"]),
 ]
 
-
-def apply(mutant, root):
-    """Plant the bug in the submission folder `root` (the text must occur exactly once)."""
-    import os
-
-    path = os.path.join(root, mutant["file"])
-    with open(path) as f:
-        text = f.read()
-    if text.count(mutant["find"]) != 1:
-        raise ValueError(f"mutant {mutant['name']}: the text to replace occurs "
-                         f"{text.count(mutant['find'])} times in {mutant['file']}")
-    with open(path, "w") as f:
-        f.write(text.replace(mutant["find"], mutant["replace"]))

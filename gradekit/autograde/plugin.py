@@ -97,7 +97,7 @@ def artifacts(request):
 def data_dir(request):
     path = request.config.getoption("data_dir")
     if not path:
-        pytest.skip("needs CIFAR-10 (--data-dir)")
+        pytest.skip("needs the data folder (--data-dir)")
     return path
 
 
@@ -115,12 +115,26 @@ class Reference:
 
         return resolve(target)
 
-    def call(self, target, *args, seed=None, **kwargs):
+    def call(self, target, *args, seed=None, pick=None, with_args=False, kwargs=None, **more):
+        """As `student.call`, on the reference (`pick`, `with_args`, `kwargs` mean the same)."""
+        from gradekit.autograde.worker import picked
+
+        kwargs = {**more, **(kwargs or {})}
         if seed is not None:
             np.random.seed(seed)
-        return self.get(target)(*args, **kwargs)
+        result = picked(self.get(target)(*args, **kwargs), pick)
+        return {"result": result, "args": list(args), "kwargs": kwargs} if with_args else result
 
-    def new(self, target, *args, seed=None, **kwargs):
+    def layer(self, forward, backward, *args, dout, seed=None, **kwargs):
+        """As `student.layer`: forward, then backward on `dout` with that cache: (out, grads)."""
+        if seed is not None:
+            np.random.seed(seed)
+        douts = dout if isinstance(dout, tuple) else (dout,)
+        *outs, cache = self.get(forward)(*args, **kwargs)
+        return (tuple(outs) if len(outs) > 1 else outs[0]), self.get(backward)(*douts, cache)
+
+    def new(self, target, *args, seed=None, kwargs=None, **more):
+        kwargs = {**more, **(kwargs or {})}
         if seed is not None:
             np.random.seed(seed)
         return self.get(target)(*args, **kwargs)
@@ -136,12 +150,17 @@ class Artifacts:
             with open(execution_json) as f:
                 self.execution = json.load(f)
 
-    def load(self, name, notebook=None):
+    def path(self, name, notebook=None):
+        """The artefact file's path; a missing file fails with the reason its notebook gave."""
         path = os.path.join(self.folder, name + ".npz")
         if not os.path.exists(path):
             run = self.execution.get(notebook or name, {})
             why = run.get("message") or f"run {notebook or name}.ipynb to the end to create it"
             raise AssertionError(f"artifacts/{name}.npz was not saved: {why}")
+        return path
+
+    def load(self, name, notebook=None):
+        path = self.path(name, notebook)
         try:
             with np.load(path, allow_pickle=False) as npz:
                 return {key: npz[key] for key in npz.files}
@@ -175,7 +194,8 @@ class Recorder:
     def pytest_collection_modifyitems(self, items):
         for item in items:
             self.items[item.nodeid] = {"id": item.nodeid, "notebook": notebook_of(item),
-                                       "points": points_of(item), "name": item.name}
+                                       "points": points_of(item), "name": item.name,
+                                       "reads_artifacts": "artifacts" in item.fixturenames}
         path = self.config.getoption("manifest_json")
         if path:
             write_json(path, {"tests": list(self.items.values())})

@@ -32,13 +32,30 @@ class StudentProcess:
         self.generation = 0
         self.log = tempfile.TemporaryFile()
 
-    def call(self, target, *args, seed=None, timeout=None, **kwargs):
-        """Call a student function by its dotted path; returns its (plain) result."""
-        return self._request(dict(op="call", target=target, args=args, kwargs=kwargs, seed=seed),
-                             what=short(target), timeout=timeout)
+    def call(self, target, *args, seed=None, timeout=None, pick=None, with_args=False, kwargs=None, **more):
+        """Call a student function by its dotted path; returns its (plain) result.
 
-    def new(self, target, *args, seed=None, **kwargs):
+        `pick=i` returns only `result[i]` (a layer's output without its cache); `with_args=True`
+        returns {"result", "args", "kwargs"} with the arguments as the call left them (the course
+        writes running statistics back into `bn_param`). Keyword arguments whose names the grader
+        uses itself (`seed`, `timeout`, ...) go to the student's function through `kwargs={...}`.
+        """
+        request = dict(op="call", target=target, args=args, kwargs={**more, **(kwargs or {})}, seed=seed, pick=pick,
+                       with_args=with_args)
+        return self._request(request, what=short(target), timeout=timeout)
+
+    def layer(self, forward, backward, *args, dout, seed=None, timeout=None, **kwargs):
+        """Run a layer's forward, then its backward on `dout` with the forward's cache: (out, grads).
+
+        The cache never leaves the worker, so it may hold anything the student likes.
+        """
+        request = dict(op="layer", forward=forward, backward=backward, args=args, kwargs=kwargs,
+                       dout=dout, seed=seed)
+        return self._request(request, what=f"{short(forward)}/{short(backward)}", timeout=timeout)
+
+    def new(self, target, *args, seed=None, kwargs=None, **more):
         """Create a student object (e.g. a classifier) in the worker; returns a proxy."""
+        kwargs = {**more, **(kwargs or {})}
         handle = self._request(dict(op="new", target=target, args=args, kwargs=kwargs, seed=seed),
                                what=short(target))
         return RemoteObject(self, handle, self.generation, short(target))
@@ -52,7 +69,7 @@ class StudentProcess:
     def _request(self, request, what, timeout=None):
         self._ensure_started()
         try:
-            wire.write_message(self.process.stdin, request)
+            wire.write_message(self.process.stdin, handles_in(request, self.generation))
         except wire.WireError as exc:
             raise TypeError(f"grader bug: {exc}") from None
         except BrokenPipeError:
@@ -140,6 +157,19 @@ class RemoteObject:
                                "crashed or timed out")
         request["object"] = self._handle.id
         return self._student._request(request, what, timeout)
+
+
+def handles_in(value, generation):
+    """Student objects passed as arguments travel as handles to the worker's objects."""
+    if isinstance(value, RemoteObject):
+        if value._generation != generation:
+            raise StudentError(f"the {value._what} object was lost when an earlier call crashed or timed out")
+        return value._handle
+    if isinstance(value, dict):
+        return {k: handles_in(v, generation) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(handles_in(v, generation) for v in value)
+    return value
 
 
 def short(target):

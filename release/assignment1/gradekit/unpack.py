@@ -4,7 +4,7 @@ import shutil
 import zipfile
 
 # Never copied from a submission: data, caches and whatever the student's own runs produced.
-IGNORED = ("cifar-10-batches-py", "__pycache__", ".ipynb_checkpoints", ".git", "artifacts",
+IGNORED = ("cifar-10-batches-py", "coco_captioning", "__pycache__", ".ipynb_checkpoints", ".git", "artifacts",
            "*.tar.gz", "*.pyc")
 MAX_ZIP_BYTES = 500 * 1024 * 1024
 

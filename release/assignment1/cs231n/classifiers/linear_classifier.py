@@ -1,9 +1,6 @@
 """Linear classifiers trained with minibatch SGD: the shared base class, the SVM and softmax."""
 import numpy as np
 
-from cs231n.classifiers.linear_svm import svm_loss_vectorized
-from cs231n.classifiers.softmax import softmax_loss_vectorized
-
 
 class LinearClassifier(object):
     """A linear classifier scores = X.dot(W); subclasses choose the loss."""
@@ -121,6 +118,8 @@ class LinearSVM(LinearClassifier):
     """ A subclass that uses the Multiclass SVM loss function """
 
     def loss(self, X_batch, y_batch, reg):
+        from cs231n.classifiers.linear_svm import svm_loss_vectorized  # imported where it is used
+
         return svm_loss_vectorized(self.W, X_batch, y_batch, reg)
 
 
@@ -128,4 +127,6 @@ class Softmax(LinearClassifier):
     """ A subclass that uses the Softmax + Cross-entropy loss function """
 
     def loss(self, X_batch, y_batch, reg):
+        from cs231n.classifiers.softmax import softmax_loss_vectorized  # imported where it is used
+
         return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)

@@ -63,9 +63,98 @@ def assert_gradient(analytic, f, x, tol=1e-7, h=1e-5, what="gradient"):
                  where=f"shape {np.shape(x)}")
 
 
+def numeric_gradient_array(f, x, dout, h=1e-5):
+    """Centred differences of sum(f(x) * dout), for array-valued f (a layer's forward).
+
+    With several outputs (an LSTM step's next_h and next_c), f returns a tuple and dout is the
+    tuple of their upstream gradients.
+    """
+    douts = dout if isinstance(dout, tuple) else (dout,)
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+
+    def outputs(value):
+        out = f(value)
+        return [np.asarray(o, dtype=float) for o in (out if isinstance(dout, tuple) else (out,))]
+
+    for ix in np.ndindex(x.shape):
+        old = x[ix]
+        x[ix] = old + h
+        plus = outputs(x.copy())
+        x[ix] = old - h
+        minus = outputs(x.copy())
+        x[ix] = old
+        grad[ix] = sum(np.sum((p - m) * d) for p, m, d in zip(plus, minus, douts)) / (2 * h)
+    return grad
+
+
+def assert_gradient_array(analytic, f, x, dout, tol=1e-7, h=1e-5, what="gradient"):
+    """A backward pass's gradient matches centred differences of its forward f at x."""
+    assert_close(analytic, numeric_gradient_array(f, x, dout, h), tol=tol, what=what,
+                 where=f"shape {np.shape(x)}")
+
+
+def assert_layer_gradients(caller, forward, backward, args, dout, names, tol=1e-7, h=1e-5, **kwargs):
+    """A layer's backward, run on its own forward's cache, matches centred differences of the forward.
+
+    `caller` is the `student` (or `reference`) fixture; `names` maps each gradient the backward
+    returns, in order, to the forward argument it belongs to: {"dx": 0, "dw": 1, "db": 2}. A
+    forward with several outputs before its cache takes a tuple `dout`, one per output.
+    """
+    pick = list(range(len(dout))) if isinstance(dout, tuple) else 0
+    _, grads = caller.layer(forward, backward, *args, dout=dout, **kwargs)
+    grads = grads if isinstance(grads, (tuple, list)) else (grads,)
+    what = forward.rsplit(".", 1)[-1].replace("_forward", "_backward")
+    assert len(grads) == len(names), \
+        f"{what} returned {len(grads)} gradients, expected {len(names)} ({', '.join(names)})"
+    for grad, (name, index) in zip(grads, names.items()):
+        def f(value, index=index):
+            changed = list(args)
+            changed[index] = value
+            return caller.call(forward, *changed, pick=pick, **kwargs)
+        assert_gradient_array(grad, f, args[index], dout, tol=tol, h=h, what=f"{what} {name}")
+
+
+def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model"):
+    """Every gradient `model.loss(X, y)` returns matches centred differences of its loss.
+
+    `model` is a student (or reference) object with the course's model API: `params` and
+    `loss(X, y) -> (loss, grads)`; its params are restored afterwards.
+    """
+    params = model.get("params")
+    _, grads = model.loss(X, y)
+    missing = sorted(set(params) - set(grads))
+    assert not missing, f"{what}.loss returned no gradient for {', '.join(missing)}"
+    try:
+        for name in sorted(params):
+            def f(value, name=name):
+                model.set("params", {**params, name: value})
+                return model.loss(X, y)[0]
+            assert_gradient(grads[name], f, params[name], tol=tol, h=h, what=f"{what} d{name}")
+    finally:
+        model.set("params", params)
+
+
+def assert_same_outputs(actual, expected, names, tol=1e-7, where=None):
+    """Each named output of a call (a tuple, or one value) agrees with the reference's."""
+    if len(names) == 1:
+        actual, expected = (actual,), (expected,)
+    assert isinstance(actual, (tuple, list)) and len(actual) == len(names), \
+        f"expected {len(names)} results ({', '.join(names)}), got {_describe(actual)}"
+    tols = tol if isinstance(tol, dict) else {name: tol for name in names}
+    for name, mine, theirs in zip(names, actual, expected):
+        assert_close(mine, theirs, tol=tols[name], what=name, where=where)
+
+
 def accuracy(predicted, labels):
     """Fraction of matching labels."""
     return float(np.mean(np.asarray(predicted) == np.asarray(labels)))
+
+
+def _describe(value):
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__} of {len(value)}"
+    return type(value).__name__
 
 
 def _at(where):

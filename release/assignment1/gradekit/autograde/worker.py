@@ -46,6 +46,7 @@ class Worker:
         try:
             if request.get("seed") is not None:
                 seed_everything(request["seed"])
+            request = self.objects_in(request)
             value = getattr(self, "op_" + request["op"])(request)
             return {"ok": True, "value": self.wrap(value)}
         except BaseException as exc:  # noqa: BLE001 - everything the student raises is reported
@@ -54,7 +55,17 @@ class Worker:
             return {"ok": False, "error": describe(exc, self.root)}
 
     def op_call(self, request):
-        return resolve(request["target"])(*request["args"], **request["kwargs"])
+        args, kwargs = list(request["args"]), dict(request["kwargs"])
+        result = resolve(request["target"])(*args, **kwargs)
+        result = picked(result, request.get("pick"))
+        return {"result": result, "args": args, "kwargs": kwargs} if request.get("with_args") else result
+
+    def op_layer(self, request):
+        """A layer's forward then its backward on the forward's own cache: (out, grads)."""
+        douts = request["dout"] if isinstance(request["dout"], tuple) else (request["dout"],)
+        *outs, cache = resolve(request["forward"])(*request["args"], **request["kwargs"])
+        out = tuple(outs) if len(outs) > 1 else outs[0]
+        return out, resolve(request["backward"])(*douts, cache)
 
     def op_new(self, request):
         return self.keep(resolve(request["target"])(*request["args"], **request["kwargs"]))
@@ -69,6 +80,16 @@ class Worker:
     def op_setattr(self, request):
         setattr(self.objects[request["object"]], request["name"], request["value"])
 
+    def objects_in(self, value):
+        """Arguments may name objects the worker holds (a model passed to a Solver)."""
+        if isinstance(value, wire.Handle):
+            return self.objects[value.id]
+        if isinstance(value, dict):
+            return {k: self.objects_in(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.objects_in(v) for v in value)
+        return value
+
     def keep(self, obj):
         handle = wire.Handle(len(self.objects) + 1, type(obj).__name__)
         self.objects[handle.id] = obj
@@ -81,6 +102,17 @@ class Worker:
         except wire.WireError as exc:
             raise TypeError(f"its result cannot be graded: {exc}") from None
         return value
+
+
+def picked(result, index):
+    """`result[index]` when the grader wants one part of a tuple (e.g. a layer's `out` without its
+    cache); a list of indices picks a tuple of parts (an LSTM step's `next_h` and `next_c`)."""
+    if index is None:
+        return result
+    indices = index if isinstance(index, (list, tuple)) else [index]
+    if not isinstance(result, (tuple, list)) or len(result) <= max(indices):
+        raise TypeError(f"expected a tuple with at least {max(indices) + 1} items, got {type(result).__name__}")
+    return tuple(result[i] for i in indices) if isinstance(index, (list, tuple)) else result[index]
 
 
 def resolve(target):

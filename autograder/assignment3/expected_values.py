@@ -1,0 +1,63 @@
+"""Inputs and expected outputs of the public checks, computed from the reference solution.
+
+Inputs are the course notebooks' deterministic ones (spec §4.4, §4.5); `gradekit release` stores
+the values as public/expected/<notebook>.npz.
+"""
+import numpy as np
+
+R = "cs231n.rnn_layers."
+MODEL = "cs231n.classifiers.rnn.CaptioningRNN"
+VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
+
+
+def grid(low, high, shape):
+    return np.linspace(low, high, num=int(np.prod(shape))).reshape(shape)
+
+
+def fixed_model_loss(reference, cell_type, features_range):
+    """The notebooks' CaptioningRNN check: every parameter a linspace, a 3-word vocabulary."""
+    N, D, W, H, T = 10, 20, 30, 40, 13
+    model = reference.new(MODEL, VOCAB, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
+                          dtype=np.float64)
+    for name in sorted(model.params):
+        model.params[name] = grid(-1.4, 1.3, model.params[name].shape)
+    features = grid(*features_range, (N, D))
+    captions = (np.arange(N * T) % len(VOCAB)).reshape(N, T)
+    loss, _ = model.loss(features, captions)
+    return features, captions, loss
+
+
+def RNN_Captioning(reference):
+    N, D, H = 3, 10, 4
+    step = dict(x=grid(-0.4, 0.7, (N, D)), prev_h=grid(-0.2, 0.5, (N, H)), Wx=grid(-0.1, 0.9, (D, H)),
+                Wh=grid(-0.3, 0.7, (H, H)), b=np.linspace(-0.2, 0.4, num=H))
+    N, T, D, H = 2, 3, 4, 5
+    seq = dict(x=grid(-0.1, 0.3, (N, T, D)), h0=grid(-0.3, 0.1, (N, H)), Wx=grid(-0.2, 0.4, (D, H)),
+               Wh=grid(-0.4, 0.1, (H, H)), b=np.linspace(-0.7, 0.1, num=H))
+    words, W = np.array([[0, 3, 1, 2], [2, 1, 0, 3]]), grid(0, 1, (5, 3))
+    features, captions, loss = fixed_model_loss(reference, "rnn", (-1.5, 0.3))
+    return dict(
+        **{f"step_{k}": v for k, v in step.items()},
+        step_next_h=reference.call(R + "rnn_step_forward", *step.values(), pick=0),
+        **{f"seq_{k}": v for k, v in seq.items()},
+        seq_h=reference.call(R + "rnn_forward", *seq.values(), pick=0),
+        embed_x=words, embed_W=W, embed_out=reference.call(R + "word_embedding_forward", words, W, pick=0),
+        model_features=features, model_captions=captions, model_loss=loss,
+    )
+
+
+def LSTM_Captioning(reference):
+    N, D, H = 3, 4, 5
+    step = dict(x=grid(-0.4, 1.2, (N, D)), prev_h=grid(-0.3, 0.7, (N, H)), prev_c=grid(-0.4, 0.9, (N, H)),
+                Wx=grid(-2.1, 1.3, (D, 4 * H)), Wh=grid(-0.7, 2.2, (H, 4 * H)), b=np.linspace(0.3, 0.7, num=4 * H))
+    next_h, next_c = reference.call(R + "lstm_step_forward", *step.values(), pick=[0, 1])
+    N, D, H, T = 2, 5, 4, 3
+    seq = dict(x=grid(-0.4, 0.6, (N, T, D)), h0=grid(-0.4, 0.8, (N, H)), Wx=grid(-0.2, 0.9, (D, 4 * H)),
+               Wh=grid(-0.3, 0.6, (H, 4 * H)), b=np.linspace(0.2, 0.7, num=4 * H))
+    features, captions, loss = fixed_model_loss(reference, "lstm", (-0.5, 1.7))
+    return dict(
+        **{f"step_{k}": v for k, v in step.items()}, step_next_h=next_h, step_next_c=next_c,
+        **{f"seq_{k}": v for k, v in seq.items()},
+        seq_h=reference.call(R + "lstm_forward", *seq.values(), pick=0),
+        model_features=features, model_captions=captions, model_loss=loss,
+    )

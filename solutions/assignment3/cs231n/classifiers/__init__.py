@@ -1,0 +1,1 @@
+"""Models of assignment 3: the image-captioning RNN/LSTM (classifiers/rnn.py)."""

@@ -1,0 +1,96 @@
+"""Reusing executions: a notebook runs again exactly when something it depends on changed."""
+import os
+
+import nbformat
+import numpy as np
+import pytest
+
+from gradekit import execute, reuse
+
+NOTEBOOK_CELLS = [
+    "artifacts_dir = 'artifacts'",
+    "import os, numpy as np\nfrom pkg.used import VALUE\nos.makedirs(artifacts_dir, exist_ok=True)\n"
+    "np.savez(os.path.join(artifacts_dir, 'value.npz'), value=VALUE)",
+]
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+@pytest.fixture
+def submission(tmp_path):
+    root = tmp_path / "submission"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in NOTEBOOK_CELLS]
+    notebook.cells[0].metadata["tags"] = ["parameters"]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    os.makedirs(root)
+    nbformat.write(notebook, str(root / "task.ipynb"))
+    write(str(root / "pkg" / "__init__.py"), "")
+    write(str(root / "pkg" / "used.py"), "VALUE = 1\n")
+    write(str(root / "pkg" / "unused.py"), "OTHER = 1\n")
+    return root
+
+
+def run(submission, tmp_path, run_name):
+    out = tmp_path / run_name
+    parameters = {"artifacts_dir": str(out / "artifacts"), "grading": True}
+    store = reuse.Store(str(tmp_path / "store"), str(submission))
+    report = execute.execute_one(str(submission), "task", str(out / "notebooks"), parameters, 60, store)
+    return report, out
+
+
+def saved_value(out):
+    with np.load(out / "artifacts" / "value.npz", allow_pickle=False) as f:
+        return int(f["value"])
+
+
+def test_first_run_executes_and_second_run_reuses(submission, tmp_path):
+    first, _ = run(submission, tmp_path, "one")
+    second, out = run(submission, tmp_path, "two")
+    assert first["status"] == "ok" and not first.get("reused")
+    assert second["status"] == "ok" and second["reused"]
+    assert saved_value(out) == 1
+
+
+def test_change_to_a_module_the_notebook_does_not_import_still_reuses(submission, tmp_path):
+    run(submission, tmp_path, "one")
+    write(str(submission / "pkg" / "unused.py"), "OTHER = 2\n")
+    assert run(submission, tmp_path, "two")[0]["reused"]
+
+
+def test_change_to_an_imported_module_executes_again(submission, tmp_path):
+    run(submission, tmp_path, "one")
+    write(str(submission / "pkg" / "used.py"), "VALUE = 2\n")
+    report, out = run(submission, tmp_path, "two")
+    assert not report.get("reused")
+    assert saved_value(out) == 2
+
+
+def test_change_to_the_notebook_executes_again(submission, tmp_path):
+    run(submission, tmp_path, "one")
+    notebook = nbformat.read(str(submission / "task.ipynb"), as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("print('more')"))
+    nbformat.write(notebook, str(submission / "task.ipynb"))
+    assert not run(submission, tmp_path, "two")[0].get("reused")
+
+
+def test_kept_notebook_has_no_trace_cell(submission, tmp_path):
+    _, out = run(submission, tmp_path, "one")
+    _, again = run(submission, tmp_path, "two")
+    for folder in (out, again):
+        cells = nbformat.read(str(folder / "notebooks" / "task.ipynb"), as_version=4).cells
+        assert not any(reuse.TRACE_MARK in "".join(o.get("text", "") for o in c.get("outputs", []))
+                       for c in cells)
+        assert len([c for c in cells if c.cell_type == "code"]) == len(NOTEBOOK_CELLS) + 1  # + injected
+
+
+def test_failed_run_is_not_stored(submission, tmp_path):
+    write(str(submission / "pkg" / "used.py"), "raise RuntimeError('broken')\n")
+    first, _ = run(submission, tmp_path, "one")
+    second, _ = run(submission, tmp_path, "two")
+    assert first["status"] == "error" and second["status"] == "error"
+    assert "task.ipynb cell 2" in second["message"] and not second.get("reused")
