@@ -28,3 +28,13 @@ def execution_store(tmp_path_factory):
     """One reuse store for the session: a notebook whose inputs another test already executed
     is not executed again (the reference's notebooks run once for the batch and the mutants)."""
     return str(tmp_path_factory.mktemp("executions"))
+
+
+@pytest.fixture(scope="session")
+def manifests():
+    """Every assignment's autograder tests, with notebook, points and whether they read a model."""
+    from gradekit import check
+
+    from autograder_runs import ASSIGNMENTS
+
+    return {name: check.manifest(course.load(name)) for name in ASSIGNMENTS}

@@ -1,70 +1,113 @@
 """Every planted bug loses points on exactly the checks meant to catch it, and keeps the rest.
 
-Each mutant is graded in full, all checks run; a notebook is executed again only when a module it
-imports carries the mutant's bug (the session's reuse store holds the reference's executions).
+The catalogues (autograder/<assignment>/mutants.py) list, per mutant, the checks that must fail.
+Every mutant runs through the function checks (its notebooks not executed). A mutant whose list
+names a model check (one that measures what a notebook trained and saved) is also graded in
+full: its notebooks are executed, reusing the reference's executions for the notebooks that
+import no module carrying the bug, and its score must drop by exactly the points of its list.
 """
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gradekit import examples, grade, reference
+from gradekit import course, examples, grade, reference
 
-def catalogue(assignment):
-    return examples.mutants(assignment)
+from autograder_runs import ASSIGNMENTS, function_checks, run_function_checks
+
+MIN_MUTANTS = {"assignment1": 12, "assignment2": 15, "assignment3": 10}
+
+
+def catalogue(name):
+    return examples.mutants(course.load(name)).MUTANTS
+
+
+def all_mutants():
+    return [(name, m["name"]) for name in ASSIGNMENTS for m in catalogue(name)]
+
+
+def mutant(name, mutant_name):
+    return next(m for m in catalogue(name) if m["name"] == mutant_name)
+
+
+def needs_execution(manifests, name, planted):
+    return bool(set(planted["fails"]) - function_checks(manifests, name))
+
+
+def planted_copy(source, planted, dest):
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    examples.plant(planted, dest)
+    return dest
 
 
 @pytest.fixture(scope="session")
-def graded_mutants(assignment1, data_dir, tmp_path_factory, execution_store):
-    work = tmp_path_factory.mktemp("mutants")
-    solved = reference.write(assignment1, str(work / "solved"))
-    module = catalogue(assignment1)
-    paths = []
-    for mutant in module.MUTANTS:
-        path = str(work / mutant["name"])
-        shutil.copytree(solved, path)
-        examples.plant(mutant, path)
-        paths.append(path)
-    options = grade.Options(assignment1, str(work / "out"), data_dir, 300, 60, grading_seed=2024,
-                            reuse_dir=execution_store)
-    grade.grade_all([solved], options, progress=False)  # the unaffected notebooks' executions
-    results = grade.grade_all(paths, options, jobs=2, progress=False)
-    return {r["student_id"]: r for r in results}
+def function_outcomes(data_dir, tmp_path_factory):
+    """{(assignment, mutant): outcomes of the function checks}, two mutants at a time."""
+    work = tmp_path_factory.mktemp("function-mutants")
+    jobs = [(course.load(name), m["name"], planted_copy(course.load(name).solutions, m, str(work / name / m["name"])))
+            for name in ASSIGNMENTS for m in catalogue(name)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = pool.map(lambda job: run_function_checks(job[0], job[2], job[2] + "-checks", data_dir), jobs)
+        return {(a.name, m): o for (a, m, _), o in zip(jobs, outcomes)}
 
 
-def mutant_names():
-    from gradekit import course
-
-    return [m["name"] for m in catalogue(course.load("assignment1")).MUTANTS]
-
-
-def test_the_catalogue_has_at_least_twelve_mutants(assignment1):
-    assert len(catalogue(assignment1).MUTANTS) >= 12
-
-
-def test_every_mutant_plants_its_bug_in_the_reference_submission(assignment1, tmp_path):
-    solved = reference.write(assignment1, str(tmp_path / "solved"))
-    for mutant in catalogue(assignment1).MUTANTS:
-        path = str(tmp_path / mutant["name"])
-        shutil.copytree(solved, path)
-        examples.plant(mutant, path)
-        with open(os.path.join(path, mutant["file"])) as f:
-            assert mutant["replace"] in f.read()
-
-
-def test_every_mutant_names_checks_that_exist(assignment1):
-    from gradekit import check
-
-    ids = {t["id"] for t in check.manifest(assignment1)}
-    for mutant in catalogue(assignment1).MUTANTS:
-        assert mutant["fails"] and set(mutant["fails"]) <= ids, mutant["name"]
+@pytest.fixture(scope="session")
+def graded_in_full(manifests, data_dir, tmp_path_factory, execution_store):
+    """{(assignment, mutant): result} of full grading, for the mutants that need execution."""
+    work = tmp_path_factory.mktemp("executed-mutants")
+    results = {}
+    for name in ASSIGNMENTS:
+        assignment = course.load(name)
+        chosen = [m for m in catalogue(name) if needs_execution(manifests, name, m)]
+        if not chosen:
+            continue
+        solved = reference.write(assignment, str(work / name / "solved"))
+        paths = [planted_copy(solved, m, str(work / name / m["name"])) for m in chosen]
+        options = grade.Options(assignment, str(work / name / "out"), data_dir, 300, 60, grading_seed=2024,
+                                reuse_dir=execution_store)
+        grade.grade_all([solved], options, progress=False)  # the executions the mutants reuse
+        for result in grade.grade_all(paths, options, jobs=2, progress=False):
+            results[(name, result["student_id"])] = result
+    return results
 
 
-@pytest.mark.parametrize("name", mutant_names())
-def test_mutant_loses_points_exactly_on_its_checks(graded_mutants, assignment1, name):
-    mutant = next(m for m in catalogue(assignment1).MUTANTS if m["name"] == name)
-    result = graded_mutants[name]
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_catalogue_has_enough_mutants(name):
+    assert len(catalogue(name)) >= MIN_MUTANTS[name]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_mutant_plants_its_bug_in_the_reference(name, tmp_path):
+    for planted in catalogue(name):
+        path = planted_copy(course.load(name).solutions, planted, str(tmp_path / planted["name"]))
+        with open(os.path.join(path, planted["file"])) as f:
+            assert planted["replace"] in f.read()
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_mutant_names_checks_that_exist(name, manifests):
+    ids = {t["id"] for t in manifests[name]}
+    for planted in catalogue(name):
+        assert planted["fails"] and set(planted["fails"]) <= ids, planted["name"]
+
+
+@pytest.mark.parametrize("name, mutant_name", all_mutants())
+def test_mutant_fails_exactly_its_function_checks(function_outcomes, manifests, name, mutant_name):
+    outcomes = function_outcomes[(name, mutant_name)]
+    functions = function_checks(manifests, name)
+    failed = {i: outcomes[i]["message"] for i in functions if outcomes[i]["status"] != "passed"}
+    assert set(failed) == set(mutant(name, mutant_name)["fails"]) & functions, failed
+
+
+@pytest.mark.parametrize("name, mutant_name",
+                         [pytest.param(n, m, id=f"{n}-{m}") for n, m in all_mutants()])
+def test_mutant_graded_in_full_loses_exactly_the_points_of_its_checks(manifests, request, name, mutant_name):
+    planted = mutant(name, mutant_name)
+    if not needs_execution(manifests, name, planted):
+        pytest.skip("caught by function checks only (see test_mutant_fails_exactly_its_function_checks)")
+    result = request.getfixturevalue("graded_in_full")[(name, mutant_name)]
     failed = {t["id"]: t["message"] for t in result["tests"] if t["status"] != "passed"}
-    assert set(failed) == set(mutant["fails"]), failed
+    assert set(failed) == set(planted["fails"]), failed
     lost = sum(t["points"] for t in result["tests"] if t["id"] in failed)
     assert result["score"] == result["max_score"] - lost

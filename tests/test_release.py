@@ -6,13 +6,18 @@ import os
 import nbformat
 import pytest
 
-from gradekit import check, expected, regions, release
+from gradekit import check, course, expected, regions, release
+
+
+@pytest.fixture(scope="module", params=["assignment", "assignment2", "assignment3"])
+def assignment(request):
+    return course.load(request.param)
 
 
 @pytest.fixture(scope="module")
-def fresh_release(assignment1, tmp_path_factory):
+def fresh_release(assignment, tmp_path_factory):
     """The release as `gradekit release` makes it now (also refreshes the expected values)."""
-    return release.build(assignment1, str(tmp_path_factory.mktemp("release") / "assignment1"))
+    return release.build(assignment, str(tmp_path_factory.mktemp("release") / assignment.name))
 
 
 def tree(folder):
@@ -21,20 +26,20 @@ def tree(folder):
                   if not f.endswith(".pyc"))
 
 
-def test_committed_release_has_the_same_files_as_a_fresh_one(assignment1, fresh_release):
-    assert tree(assignment1.release) == tree(fresh_release)
+def test_committed_release_has_the_same_files_as_a_fresh_one(assignment, fresh_release):
+    assert tree(assignment.release) == tree(fresh_release)
 
 
-def test_committed_release_is_byte_identical_to_a_fresh_one(assignment1, fresh_release):
-    _, mismatch, errors = filecmp.cmpfiles(assignment1.release, fresh_release, tree(fresh_release),
+def test_committed_release_is_byte_identical_to_a_fresh_one(assignment, fresh_release):
+    _, mismatch, errors = filecmp.cmpfiles(assignment.release, fresh_release, tree(fresh_release),
                                            shallow=False)
     assert not mismatch and not errors, \
-        f"release/ is out of date (run `gradekit release assignment1`): {mismatch + errors}"
+        f"release/ is out of date (run `gradekit release {assignment.name}`): {mismatch + errors}"
 
 
-def test_expected_values_are_those_of_the_reference(assignment1):
-    for notebook, values in expected.compute(assignment1).items():
-        with open(os.path.join(assignment1.public_tests, "expected", f"{notebook}.npz"), "rb") as f:
+def test_expected_values_are_those_of_the_reference(assignment):
+    for notebook, values in expected.compute(assignment).items():
+        with open(os.path.join(assignment.public_tests, "expected", f"{notebook}.npz"), "rb") as f:
             assert f.read() == expected.npz_bytes(values), f"expected/{notebook}.npz is stale"
 
 
@@ -64,8 +69,8 @@ def solution_texts(assignment):
             if len(line.strip()) > 25 and not line.strip().startswith("#") and line.strip() not in provided}
 
 
-def test_no_solution_code_appears_in_the_release(assignment1, fresh_release):
-    secrets = solution_texts(assignment1)
+def test_no_solution_code_appears_in_the_release(assignment, fresh_release):
+    secrets = solution_texts(assignment)
     assert len(secrets) > 20, "found too few solution lines: is the region scan broken?"
     leaks = []
     for path in tree(fresh_release):
@@ -77,8 +82,8 @@ def test_no_solution_code_appears_in_the_release(assignment1, fresh_release):
     assert not leaks, "solution code in the release:\n" + "\n".join(leaks[:10])
 
 
-def test_released_notebooks_have_no_outputs_and_stubbed_solution_cells(assignment1, fresh_release):
-    for notebook in assignment1.notebooks:
+def test_released_notebooks_have_no_outputs_and_stubbed_solution_cells(assignment, fresh_release):
+    for notebook in assignment.notebooks:
         nb = nbformat.read(os.path.join(fresh_release, f"{notebook}.ipynb"), as_version=4)
         solution_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
         assert solution_cells, f"{notebook}.ipynb has no solution cells"
@@ -89,39 +94,36 @@ def test_released_notebooks_have_no_outputs_and_stubbed_solution_cells(assignmen
             assert stub in cell.source, f"{notebook}.ipynb cell {cell.metadata['nbgrader']['grade_id']} not stubbed"
 
 
-def test_released_package_stubs_raise_not_implemented(assignment1, fresh_release):
-    path = os.path.join(fresh_release, "cs231n", "classifiers", "linear_svm.py")
-    with open(path) as f:
-        text = f.read()
-    assert "raise NotImplementedError('svm_loss_vectorized: " in text
-    assert regions.START_MARK in text and "BEGIN SOLUTION" not in text
+def test_released_package_stubs_raise_not_implemented(assignment, fresh_release):
+    stubbed = []
+    for path in tree(os.path.join(fresh_release, assignment.package)):
+        if path.endswith(".py"):
+            with open(os.path.join(fresh_release, assignment.package, path)) as f:
+                text = f.read()
+            assert "BEGIN SOLUTION" not in text, path
+            if regions.START_MARK in text:
+                assert "raise NotImplementedError('" in text, path
+                stubbed.append(path)
+    assert stubbed, "no stubbed module in the release"
 
 
-def test_every_notebook_has_a_parameters_cell(assignment1, fresh_release):
-    for notebook in assignment1.notebooks:
+def test_every_notebook_has_a_parameters_cell(assignment, fresh_release):
+    for notebook in assignment.notebooks:
         nb = nbformat.read(os.path.join(fresh_release, f"{notebook}.ipynb"), as_version=4)
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1, f"{notebook}.ipynb needs exactly one cell tagged 'parameters'"
-        for name in ("cifar10_dir", "artifacts_dir", "seed", "grading"):
+        for name in ("artifacts_dir", "seed", "grading"):
             assert name in tagged[0].source, f"{notebook}.ipynb parameters lack {name}"
 
 
-def test_points_per_notebook_add_up_to_the_course_values(assignment1):
-    tests = check.manifest(assignment1)
-    totals = {}
-    for test in tests:
-        totals[test["notebook"]] = totals.get(test["notebook"], 0) + test["points"]
-    assert totals == {k: float(v) for k, v in assignment1.points.items()}
-
-
-def test_every_notebook_has_public_and_hidden_checks(assignment1):
-    tests = check.manifest(assignment1)
-    for notebook in assignment1.notebooks:
+def test_every_notebook_has_public_and_hidden_checks(assignment):
+    tests = check.manifest(assignment)
+    for notebook in assignment.notebooks:
         kinds = {t["id"].split("/")[0] for t in tests if t["notebook"] == notebook}
         assert kinds == {"public", "hidden"}, f"{notebook}: {kinds}"
 
 
-def test_students_public_checks_run_in_the_release_folder(assignment1, fresh_release, tmp_path):
+def test_students_public_checks_run_in_the_release_folder(assignment, fresh_release, tmp_path):
     """`pytest autograder/` inside the untouched release: runs offline, fails with reasons."""
     import subprocess
     import sys

@@ -12,12 +12,19 @@ class Splits:
     """The spec's splits: train 0..48999, val 49000..49999, test the first 1000 test images."""
 
     def __init__(self, data_dir):
-        self.X_all, self.y_all, self.X_test_all, self.y_test_all = load_cifar10(data_dir)
+        self.data_dir = data_dir  # loaded at first use: a check of an unexecuted notebook fails at once
+        self.loaded = None
+
+    def all(self):
+        """The whole dataset: X_train, y_train (50000), X_test, y_test (10000)."""
+        if self.loaded is None:
+            self.loaded = load_cifar10(self.data_dir)
+        return self.loaded
 
     def raw(self):
-        X, y = self.X_all, self.y_all
+        X, y, X_test, y_test = self.all()
         return dict(X_train=X[:49000], y_train=y[:49000], X_val=X[49000:50000], y_val=y[49000:50000],
-                    X_test=self.X_test_all[:1000], y_test=self.y_test_all[:1000])
+                    X_test=X_test[:1000], y_test=y_test[:1000])
 
     def rows(self, bias):
         """Mean-subtracted rows (svm, softmax: with a bias column; two_layer_net: without)."""

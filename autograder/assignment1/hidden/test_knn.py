@@ -40,10 +40,9 @@ def test_predictions_match_the_reference(student, reference, rng):
 @pytest.mark.points(4)
 def test_best_k_reaches_the_target_on_test(reference, artifacts, cifar, targets):
     best_k = int(artifacts.load("knn")["best_k"])
-    X_train = cifar.X_all[:5000].reshape(5000, -1)
-    X_test = cifar.X_test_all[:500].reshape(500, -1)
+    X, y, X_test, y_test = cifar.all()
     model = reference.new(KNN)
-    model.train(X_train, cifar.y_all[:5000])
-    acc = accuracy(model.predict(X_test, k=best_k), cifar.y_test_all[:500])
+    model.train(X[:5000].reshape(5000, -1), y[:5000])
+    acc = accuracy(model.predict(X_test[:500].reshape(500, -1), k=best_k), y_test[:500])
     target = targets["knn_best_k_test"]
     assert acc >= target, f"best_k = {best_k} gives test accuracy {acc:.3f} < {target}"

@@ -8,12 +8,14 @@ import tomllib
 
 import pytest
 
+from gradekit.autograde.lazy import Lazy
+
 
 @pytest.fixture(scope="session")
 def cifar(reference, data_dir):
     """The notebooks' splits: train 49000, val 1000, all 10000 test images, mean image subtracted."""
-    return reference.call("cs231n.data_utils.get_CIFAR10_data", os.path.join(data_dir, "cifar-10-batches-py"),
-                          num_test=10000)
+    return Lazy(lambda: reference.call("cs231n.data_utils.get_CIFAR10_data",
+                                       os.path.join(data_dir, "cifar-10-batches-py"), num_test=10000))
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,14 @@ import tomllib
 
 import pytest
 
+from gradekit.autograde.lazy import Lazy
+
 
 @pytest.fixture(scope="session")
 def coco(reference, data_dir):
     """The dataset read by the reference loader (trusted code in the grading process)."""
-    return reference.call("cs231n.coco_utils.load_coco_data", base_dir=os.path.join(data_dir, "coco_captioning"))
+    return Lazy(lambda: reference.call("cs231n.coco_utils.load_coco_data",
+                                       base_dir=os.path.join(data_dir, "coco_captioning")))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,89 @@
+"""BatchNormalization (30 points with the hidden checks): batch and layer normalisation."""
+import numpy as np
+import pytest
+
+from gradekit.autograde.checks import assert_close, assert_layer_gradients, assert_model_gradients
+
+pytestmark = pytest.mark.notebook("BatchNormalization")
+L = "cs231n.layers."
+FC_NET = "cs231n.classifiers.fc_net.FullyConnectedNet"
+BN_GRADS = {"dx": 0, "dgamma": 1, "dbeta": 2}
+
+
+def bn_case(seed):
+    """The notebook's backward-check input: x = 5 randn + 12, random gamma, beta and dout."""
+    rng = np.random.default_rng(seed)
+    return 5 * rng.normal(size=(4, 5)) + 12, rng.normal(size=5), rng.normal(size=5), rng.normal(size=(4, 5))
+
+
+@pytest.mark.points(3)
+def test_batchnorm_train_forward_normalizes_each_feature(student):
+    rng = np.random.default_rng(231)
+    x = rng.normal(size=(200, 3)) * [1.0, 5.0, 20.0] + [3.0, -2.0, 40.0]
+    for gamma, beta in [(np.ones(3), np.zeros(3)), (np.array([1.0, 2.0, 3.0]), np.array([11.0, 12.0, 13.0]))]:
+        out = student.call(L + "batchnorm_forward", x, gamma, beta, {"mode": "train"}, pick=0)
+        assert_close(out.mean(axis=0), beta, tol=1e-6, what="per-feature means", where=f"gamma {gamma}, beta {beta}")
+        assert_close(out.std(axis=0), gamma, tol=1e-3, what="per-feature stds", where=f"gamma {gamma}, beta {beta}")
+
+
+@pytest.mark.points(3)
+def test_batchnorm_running_statistics_match_expected(student, expected):
+    bn_param = {"mode": "train", "momentum": 0.8}
+    for batch in expected["bn_batches"]:
+        bn_param = student.call(L + "batchnorm_forward", batch, expected["bn_gamma"], expected["bn_beta"],
+                                bn_param, pick=0, with_args=True)["args"][3]
+    for name in ("running_mean", "running_var"):
+        assert name in bn_param, f"batchnorm_forward did not write {name} back into bn_param"
+        assert_close(bn_param[name], expected[f"bn_{name}"], tol=1e-9,
+                     what=f"{name} after 3 batches (momentum 0.8)")
+
+
+@pytest.mark.points(3)
+def test_batchnorm_test_forward_uses_the_running_statistics(student, expected):
+    bn_param = {"mode": "test", "running_mean": expected["bn_running_mean"],
+                "running_var": expected["bn_running_var"]}
+    out = student.call(L + "batchnorm_forward", expected["bn_test_x"], expected["bn_gamma"], expected["bn_beta"],
+                       bn_param, pick=0)
+    assert_close(out, expected["bn_test_out"], tol=1e-9, what="test-mode batchnorm_forward out")
+
+
+@pytest.mark.points(4)
+def test_batchnorm_backward_matches_numeric_gradients(student):
+    x, gamma, beta, dout = bn_case(231)
+    assert_layer_gradients(student, L + "batchnorm_forward", L + "batchnorm_backward",
+                           [x, gamma, beta, {"mode": "train"}], dout, BN_GRADS, tol=1e-7)
+
+
+@pytest.mark.points(3)
+def test_batchnorm_backward_alt_matches_numeric_gradients(student):
+    x, gamma, beta, dout = bn_case(232)
+    assert_layer_gradients(student, L + "batchnorm_forward", L + "batchnorm_backward_alt",
+                           [x, gamma, beta, {"mode": "train"}], dout, BN_GRADS, tol=1e-7)
+
+
+@pytest.mark.points(3)
+def test_layernorm_forward_matches_expected(student, expected):
+    out = student.call(L + "layernorm_forward", expected["ln_x"], expected["ln_gamma"], expected["ln_beta"], {},
+                       pick=0)
+    assert_close(out, expected["ln_out"], tol=1e-9, what="layernorm_forward out (each sample normalised)")
+
+
+@pytest.mark.points(3)
+def test_layernorm_backward_matches_numeric_gradients(student):
+    x, gamma, beta, dout = bn_case(233)
+    assert_layer_gradients(student, L + "layernorm_forward", L + "layernorm_backward",
+                           [x, gamma, beta, {}], dout, BN_GRADS, tol=1e-7)
+
+
+@pytest.mark.points(1.5)
+@pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
+def test_fc_net_with_normalization_gradients_match_numeric_gradients(student, normalization):
+    rng = np.random.default_rng(234)
+    net = student.new(FC_NET, [5, 4], input_dim=6, num_classes=3, reg=3.14, weight_scale=5e-1,
+                      normalization=normalization, dtype="float64", seed=1)
+    params = net.get("params")
+    missing = sorted({"gamma1", "beta1", "gamma2", "beta2"} - set(params))
+    assert not missing, f"FullyConnectedNet({normalization}) has no {', '.join(missing)} in params"
+    net.set("params", {k: v + 0.1 * rng.normal(size=v.shape) for k, v in params.items()})
+    assert_model_gradients(net, rng.normal(size=(5, 6)), rng.integers(0, 3, size=5), tol=1e-5,
+                           what=f"FullyConnectedNet ({normalization})")

@@ -1,0 +1,1 @@
+"""The CS231n course package for assignment 2."""

@@ -1,0 +1,3 @@
+from gradekit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""Checks shared by the captioning notebooks (RNN and LSTM), run on the student's code."""
+import os
+
+import numpy as np
+
+from gradekit.autograde.checks import assert_shape
+
+MODEL = "cs231n.classifiers.rnn.CaptioningRNN"
+SOLVER = "cs231n.captioning_solver.CaptioningSolver"
+SAMPLE_VOCAB = {"<NULL>": 0, "<START>": 1, "<END>": 2, "cat": 3, "dog": 4}
+
+
+def overfit_final_loss(student, data_dir, cell_type, lr_decay):
+    """The notebooks' overfitting run (50 training captions, 50 epochs, Adam 5e-3): its last loss."""
+    data = student.call("cs231n.coco_utils.load_coco_data", base_dir=os.path.join(data_dir, "coco_captioning"),
+                        max_train=50, seed=231)
+    model = student.new(MODEL, data["word_to_idx"], input_dim=data["train_features"].shape[1], wordvec_dim=256,
+                        hidden_dim=512, cell_type=cell_type, seed=231)
+    solver = student.new(SOLVER, model, data, update_rule="adam", num_epochs=50, batch_size=25,
+                         optim_config={"learning_rate": 5e-3}, lr_decay=lr_decay, verbose=False, seed=231)
+    solver.train()
+    history = solver.get("loss_history")
+    assert len(history) == 100, f"50 epochs of 2 minibatches gave {len(history)} losses, expected 100"
+    return float(history[-1])
+
+
+def sample_is_well_formed(student, cell_type):
+    """`sample` returns (N, max_length) word indices of the model's vocabulary."""
+    model = student.new(MODEL, SAMPLE_VOCAB, input_dim=6, wordvec_dim=5, hidden_dim=7, cell_type=cell_type, seed=1)
+    captions = np.asarray(model.sample(np.random.default_rng(1).normal(size=(3, 6)), max_length=7))
+    assert_shape(captions, (3, 7), what=f"sample ({cell_type}) captions")
+    assert captions.dtype.kind in "iu", f"sample ({cell_type}) returned {captions.dtype} values, expected word indices"
+    outside = captions[(captions < 0) | (captions >= len(SAMPLE_VOCAB))]
+    assert outside.size == 0, f"sample ({cell_type}) returned indices outside the vocabulary: {sorted(set(outside))}"
+
+
+def random_captions(rng, N, T, V, null=0, start=1):
+    """Captions starting with <START>, padded with <NULL> after a random length (for the mask)."""
+    captions = rng.integers(3, V, size=(N, T))
+    captions[:, 0] = start
+    for row, length in zip(captions, rng.integers(2, T + 1, size=N)):
+        row[length:] = null
+    return captions
+
+
+def twin_models(student, reference, rng, cell_type, dims):
+    """The same CaptioningRNN, with the same random parameters, in the worker and the reference."""
+    V, D, W, H = dims
+    vocab = {"<NULL>": 0, "<START>": 1, "<END>": 2, **{f"w{i}": i for i in range(3, V)}}
+    mine = student.new(MODEL, vocab, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type, dtype="float64")
+    ref = reference.new(MODEL, vocab, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
+                        dtype=np.float64)
+    params = {k: rng.normal(size=v.shape) * 0.5 for k, v in ref.params.items()}
+    mine.set("params", params)
+    ref.params = {k: v.copy() for k, v in params.items()}
+    return mine, ref
+
+
+def assert_model_matches_reference(student, reference, rng, cell_type):
+    """Loss and gradients of CaptioningRNN on padded captions agree with the reference's."""
+    from gradekit.autograde.checks import assert_close
+
+    V, D, W, H, N, T = (int(v) for v in rng.integers(5, 12, size=6))
+    mine, ref = twin_models(student, reference, rng, cell_type, (V, D, W, H))
+    features, captions = rng.normal(size=(N, D)), random_captions(rng, N, T, V)
+    loss, grads = mine.loss(features, captions)
+    ref_loss, ref_grads = ref.loss(features, captions)
+    where = f"{cell_type}, V={V} N={N} T={T}, captions padded with <NULL>"
+    assert_close(loss, ref_loss, tol=1e-9, what="loss", where=where)
+    for name, value in ref_grads.items():
+        assert name in grads, f"grads has no {name!r}"
+        assert_close(grads[name], value, tol=1e-7, what=f"grads[{name!r}]", where=where)
+
+
+def assert_sample_matches_reference(student, reference, rng, cell_type):
+    """Greedy sampling with the same weights gives the reference's captions."""
+    from gradekit.autograde.checks import assert_equal
+
+    V, D, W, H, N = (int(v) for v in rng.integers(5, 12, size=5))
+    mine, ref = twin_models(student, reference, rng, cell_type, (V, D, W, H))
+    features = rng.normal(size=(N, D))
+    sampled, expected = np.asarray(mine.sample(features, max_length=8)), ref.sample(features, max_length=8)
+    assert_shape(sampled, expected.shape, what=f"sample ({cell_type}) captions")
+    for row, (words, wanted) in enumerate(zip(sampled, expected)):
+        ends = np.flatnonzero(wanted == SAMPLE_VOCAB["<END>"])
+        cut = ends[0] + 1 if ends.size else len(wanted)  # stopping at <END> is optional
+        assert_equal(words[:cut], wanted[:cut], what=f"sample ({cell_type}) caption {row}",
+                     where=f"V={V}, max_length 8, words up to the first <END>")

@@ -1,0 +1,261 @@
+"""The pytest plugin behind every autograder: points, fixtures and the results file.
+
+A test file declares its notebook (`pytestmark = pytest.mark.notebook("svm")`), each test its
+points (`@pytest.mark.points(3)`), and asks for what it needs:
+- `student`: the student's code, reached through a worker process (`student.call`, `student.new`);
+- `reference`: the reference solution, in this process (hidden checks only; same API);
+- `expected`: the stored expected values of this notebook (`expected["toy_scores"]`);
+- `artifacts`: what the executed notebook saved (`artifacts.load("svm")`), read as plain arrays;
+- `rng`: a numpy Generator seeded per grading run (hidden checks draw their inputs from it).
+With `--results-json PATH` every test's outcome is written there for scoring.
+"""
+import json
+import os
+import secrets
+import sys
+import zlib
+
+import numpy as np
+import pytest
+
+from gradekit.autograde.student import StudentError, StudentProcess
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("gradekit")
+    group.addoption("--submission", default=None,
+                    help="the assignment folder to check (default: the folder holding pytest.ini)")
+    group.addoption("--artifacts-dir", default=None,
+                    help="where the executed notebooks saved their artefacts (default: SUBMISSION/artifacts)")
+    group.addoption("--execution-json", default=None,
+                    help="the execute stage's report, to explain missing artefacts")
+    group.addoption("--reference", default=None, help="the reference solution folder (hidden checks)")
+    group.addoption("--data-dir", default=None, help="the folder holding cifar-10-batches-py")
+    group.addoption("--results-json", default=None, help="write per-test outcomes here")
+    group.addoption("--manifest-json", default=None, help="with --collect-only: write the tests and points here")
+    group.addoption("--call-timeout", type=float, default=120.0, help="seconds one student call may take")
+    group.addoption("--grading-seed", type=int, default=None, help="seed of the inputs hidden checks draw")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): what the test is worth")
+    config.addinivalue_line("markers", "notebook(name): the notebook a test file grades")
+    seed = config.getoption("grading_seed")
+    config._gradekit_seed = secrets.randbelow(2**31) if seed is None else seed
+    config._gradekit = Recorder(config)
+    config.pluginmanager.register(config._gradekit, "gradekit-recorder")
+
+
+def submission_root(config):
+    return os.path.abspath(config.getoption("submission") or str(config.rootpath))
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def student(request):
+    process = StudentProcess(submission_root(request.config),
+                             timeout=request.config.getoption("call_timeout"))
+    yield process
+    process.close()
+
+
+@pytest.fixture(scope="session")
+def reference(request):
+    path = request.config.getoption("reference")
+    if not path:
+        pytest.skip("hidden check: needs the reference solution (--reference)")
+    return Reference(path)
+
+
+@pytest.fixture(scope="session")
+def grading_seed(request):
+    return request.config._gradekit_seed
+
+
+@pytest.fixture
+def rng(request, grading_seed):
+    """Inputs for this test: the run's seed mixed with the test's name, so tests are independent."""
+    return np.random.default_rng([grading_seed, zlib.crc32(request.node.nodeid.encode())])
+
+
+@pytest.fixture
+def expected(request):
+    name = notebook_of(request.node)
+    path = os.path.join(os.path.dirname(str(request.node.path)), "expected", f"{name}.npz")
+    with np.load(path, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+@pytest.fixture(scope="session")
+def artifacts(request):
+    config = request.config
+    folder = config.getoption("artifacts_dir") or os.path.join(submission_root(config), "artifacts")
+    return Artifacts(folder, config.getoption("execution_json"))
+
+
+@pytest.fixture(scope="session")
+def data_dir(request):
+    path = request.config.getoption("data_dir")
+    if not path:
+        pytest.skip("needs the data folder (--data-dir)")
+    return path
+
+
+# -- helpers behind the fixtures ----------------------------------------------------------------
+class Reference:
+    """The reference solution, imported into the grading process (it is trusted code)."""
+
+    def __init__(self, root):
+        root = os.path.abspath(root)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+
+    def get(self, target):
+        from gradekit.autograde.worker import resolve
+
+        return resolve(target)
+
+    def call(self, target, *args, seed=None, pick=None, with_args=False, kwargs=None, **more):
+        """As `student.call`, on the reference (`pick`, `with_args`, `kwargs` mean the same)."""
+        from gradekit.autograde.worker import picked
+
+        kwargs = {**more, **(kwargs or {})}
+        if seed is not None:
+            np.random.seed(seed)
+        result = picked(self.get(target)(*args, **kwargs), pick)
+        return {"result": result, "args": list(args), "kwargs": kwargs} if with_args else result
+
+    def layer(self, forward, backward, *args, dout, seed=None, **kwargs):
+        """As `student.layer`: forward, then backward on `dout` with that cache: (out, grads)."""
+        if seed is not None:
+            np.random.seed(seed)
+        douts = dout if isinstance(dout, tuple) else (dout,)
+        *outs, cache = self.get(forward)(*args, **kwargs)
+        return (tuple(outs) if len(outs) > 1 else outs[0]), self.get(backward)(*douts, cache)
+
+    def new(self, target, *args, seed=None, kwargs=None, **more):
+        kwargs = {**more, **(kwargs or {})}
+        if seed is not None:
+            np.random.seed(seed)
+        return self.get(target)(*args, **kwargs)
+
+
+class Artifacts:
+    """Reads `<name>.npz` as plain arrays; a missing file fails with the reason the notebook gave."""
+
+    def __init__(self, folder, execution_json):
+        self.folder = folder
+        self.execution = {}
+        if execution_json and os.path.exists(execution_json):
+            with open(execution_json) as f:
+                self.execution = json.load(f)
+
+    def path(self, name, notebook=None):
+        """The artefact file's path; a missing file fails with the reason its notebook gave."""
+        path = os.path.join(self.folder, name + ".npz")
+        if not os.path.exists(path):
+            run = self.execution.get(notebook or name, {})
+            why = run.get("message") or f"run {notebook or name}.ipynb to the end to create it"
+            raise AssertionError(f"artifacts/{name}.npz was not saved: {why}")
+        return path
+
+    def load(self, name, notebook=None):
+        path = self.path(name, notebook)
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                return {key: npz[key] for key in npz.files}
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is the submission's fault
+            raise AssertionError(f"artifacts/{name}.npz cannot be read as plain arrays: {exc}") from None
+
+
+def notebook_of(item):
+    marker = item.get_closest_marker("notebook")
+    if marker is None:
+        raise pytest.UsageError(f"{item.nodeid}: the test file needs pytestmark = pytest.mark.notebook(...)")
+    return marker.args[0]
+
+
+def points_of(item):
+    marker = item.get_closest_marker("points")
+    if marker is None:
+        raise pytest.UsageError(f"{item.nodeid}: every autograder test needs @pytest.mark.points(n)")
+    return float(marker.args[0])
+
+
+# -- results ----------------------------------------------------------------------------------
+class Recorder:
+    """Collects one outcome per test and writes them (and the manifest) as JSON."""
+
+    def __init__(self, config):
+        self.config = config
+        self.items = {}
+        self.outcomes = {}
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            self.items[item.nodeid] = {"id": item.nodeid, "notebook": notebook_of(item),
+                                       "points": points_of(item), "name": item.name,
+                                       "reads_artifacts": "artifacts" in item.fixturenames}
+        path = self.config.getoption("manifest_json")
+        if path:
+            write_json(path, {"tests": list(self.items.values())})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or report.failed or report.skipped:
+            previous = self.outcomes.get(item.nodeid)
+            if previous is None or previous["status"] == "passed":
+                self.outcomes[item.nodeid] = self.describe(report, call)
+
+    def describe(self, report, call):
+        if report.passed:
+            return {"status": "passed", "message": ""}
+        if report.skipped:
+            return {"status": "skipped", "message": skip_reason(report)}
+        status = "failed" if report.when == "call" else "error"
+        return {"status": status, "message": failure_message(call.excinfo)}
+
+    def pytest_sessionfinish(self, session):
+        path = self.config.getoption("results_json")
+        if not path:
+            return
+        tests = []
+        for nodeid, item in self.items.items():
+            outcome = self.outcomes.get(nodeid, {"status": "error", "message": "the check did not run"})
+            earned = item["points"] if outcome["status"] == "passed" else 0.0
+            tests.append(dict(item, earned=earned, **outcome))
+        write_json(path, {"tests": tests, "grading_seed": self.config._gradekit_seed})
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.items:
+            return
+        earned = possible = 0.0
+        for nodeid, item in self.items.items():
+            possible += item["points"]
+            if self.outcomes.get(nodeid, {}).get("status") == "passed":
+                earned += item["points"]
+        terminalreporter.write_sep("=", f"gradekit: {earned:g} / {possible:g} points")
+
+
+def failure_message(excinfo):
+    if excinfo is None:
+        return "failed"
+    exc = excinfo.value
+    if isinstance(exc, (StudentError, AssertionError)):
+        text = str(exc).split("\nassert ")[0].strip() or "assertion failed"
+    else:
+        text = f"the check itself failed: {type(exc).__name__}: {exc}"
+    return text[:1000]
+
+
+def skip_reason(report):
+    longrepr = report.longrepr
+    return str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+
+
+def write_json(path, value):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(value, f, indent=1)

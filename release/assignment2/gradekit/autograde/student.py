@@ -1,0 +1,177 @@
+"""The grading side of the trust boundary: a proxy for the student's code in a worker process.
+
+`student.call("cs231n.classifiers.linear_svm.svm_loss_naive", W, X, y, reg)` runs the student's
+function in the worker and returns plain values; `student.new(...)` creates an object there and
+returns a proxy whose methods run there too. A call that raises, hangs or kills the worker
+becomes a `StudentError` that names the function and the student's file and line.
+"""
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+
+from gradekit.autograde import wire
+
+_RUNTIME_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class StudentError(AssertionError):
+    """The student's code raised, timed out or crashed; the message says where."""
+
+
+class StudentProcess:
+    """A lazily started worker importing the student's package from `root`."""
+
+    def __init__(self, root, timeout=60.0, memory_limit_mb=6144):
+        self.root = os.path.abspath(root)
+        self.timeout = timeout
+        self.memory_limit_mb = memory_limit_mb
+        self.process = None
+        self.generation = 0
+        self.log = tempfile.TemporaryFile()
+
+    def call(self, target, *args, seed=None, timeout=None, pick=None, with_args=False, kwargs=None, **more):
+        """Call a student function by its dotted path; returns its (plain) result.
+
+        `pick=i` returns only `result[i]` (a layer's output without its cache); `with_args=True`
+        returns {"result", "args", "kwargs"} with the arguments as the call left them (the course
+        writes running statistics back into `bn_param`). Keyword arguments whose names the grader
+        uses itself (`seed`, `timeout`, ...) go to the student's function through `kwargs={...}`.
+        """
+        request = dict(op="call", target=target, args=args, kwargs={**more, **(kwargs or {})}, seed=seed, pick=pick,
+                       with_args=with_args)
+        return self._request(request, what=short(target), timeout=timeout)
+
+    def layer(self, forward, backward, *args, dout, seed=None, timeout=None, **kwargs):
+        """Run a layer's forward, then its backward on `dout` with the forward's cache: (out, grads).
+
+        The cache never leaves the worker, so it may hold anything the student likes.
+        """
+        request = dict(op="layer", forward=forward, backward=backward, args=args, kwargs=kwargs,
+                       dout=dout, seed=seed)
+        return self._request(request, what=f"{short(forward)}/{short(backward)}", timeout=timeout)
+
+    def new(self, target, *args, seed=None, kwargs=None, **more):
+        """Create a student object (e.g. a classifier) in the worker; returns a proxy."""
+        kwargs = {**more, **(kwargs or {})}
+        handle = self._request(dict(op="new", target=target, args=args, kwargs=kwargs, seed=seed),
+                               what=short(target))
+        return RemoteObject(self, handle, self.generation, short(target))
+
+    def close(self):
+        if self.process is not None:
+            self._kill()
+        self.log.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _request(self, request, what, timeout=None):
+        self._ensure_started()
+        try:
+            wire.write_message(self.process.stdin, handles_in(request, self.generation))
+        except wire.WireError as exc:
+            raise TypeError(f"grader bug: {exc}") from None
+        except BrokenPipeError:
+            raise self._crashed(what) from None
+        answer = self._read_answer(what, timeout or self.timeout)
+        if answer["ok"]:
+            return answer["value"]
+        error = answer["error"]
+        where = f" (at {error['where']})" if error["where"] else ""
+        raise StudentError(f"{what} raised {error['type']}: {error['message']}{where}".strip())
+
+    def _read_answer(self, what, timeout):
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                self._kill()
+                raise StudentError(f"{what} did not return within {timeout:g} s (time limit)")
+        try:
+            return wire.read_message(self.process.stdout)
+        except EOFError:
+            raise self._crashed(what) from None
+
+    def _crashed(self, what):
+        code = self.process.wait()
+        self._kill()
+        self.log.seek(0)
+        tail = self.log.read().decode(errors="replace").strip().splitlines()[-3:]
+        detail = f"; last output: {' | '.join(tail)}" if tail else ""
+        return StudentError(f"{what} ended the worker process (exit code {code}){detail}")
+
+    def _ensure_started(self):
+        if self.process is not None and self.process.poll() is None:
+            return
+        self.generation += 1
+        env = dict(os.environ, PYTHONPATH=_RUNTIME_PARENT, PYTHONDONTWRITEBYTECODE="1")
+        self.log.seek(0)
+        self.log.truncate()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gradekit.autograde.worker", self.root],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            cwd=_RUNTIME_PARENT, env=env, start_new_session=True,
+            preexec_fn=self._limit_memory if self.memory_limit_mb else None)
+
+    def _limit_memory(self):
+        import resource
+
+        limit = self.memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    def _kill(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            stream.close()
+        self.process = None
+
+
+class RemoteObject:
+    """A student object living in the worker: attribute access calls its methods there."""
+
+    def __init__(self, student, handle, generation, what):
+        self._student, self._handle = student, handle
+        self._generation, self._what = generation, what
+
+    def __getattr__(self, name):
+        def method(*args, seed=None, timeout=None, **kwargs):
+            return self._send(dict(op="method", name=name, args=args, kwargs=kwargs, seed=seed),
+                              f"{self._what}.{name}", timeout)
+        return method
+
+    def get(self, name):
+        """Read an attribute (e.g. `net.get("params")`)."""
+        return self._send(dict(op="getattr", name=name), f"{self._what}.{name}")
+
+    def set(self, name, value):
+        """Set an attribute (e.g. to give a model known weights)."""
+        self._send(dict(op="setattr", name=name, value=value), f"{self._what}.{name}")
+
+    def _send(self, request, what, timeout=None):
+        if self._student.generation != self._generation or self._student.process is None:
+            raise StudentError(f"{what}: the {self._what} object was lost when an earlier call "
+                               "crashed or timed out")
+        request["object"] = self._handle.id
+        return self._student._request(request, what, timeout)
+
+
+def handles_in(value, generation):
+    """Student objects passed as arguments travel as handles to the worker's objects."""
+    if isinstance(value, RemoteObject):
+        if value._generation != generation:
+            raise StudentError(f"the {value._what} object was lost when an earlier call crashed or timed out")
+        return value._handle
+    if isinstance(value, dict):
+        return {k: handles_in(v, generation) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(handles_in(v, generation) for v in value)
+    return value
+
+
+def short(target):
+    """`cs231n.classifiers.linear_svm.svm_loss_naive` -> `svm_loss_naive` for messages."""
+    return target.rsplit(".", 1)[-1]

@@ -1,0 +1,158 @@
+"""The worker process: the only place where checks run student code.
+
+Started by `student.StudentProcess` with the submission folder as its argument. It answers
+requests (call a function, create an object, call a method, read or set an attribute) read from
+its standard input and writes plain values back; anything the student's code prints goes to
+standard error, so that it cannot corrupt the answers.
+"""
+import importlib
+import os
+import random
+import sys
+import traceback
+
+from gradekit.autograde import wire
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    root = os.path.abspath(argv[0])
+    requests = os.fdopen(os.dup(0), "rb")
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(2, 1)  # the student's prints, even from C, go to stderr
+    sys.stdout = sys.stderr
+    os.chdir(root)
+    sys.path.insert(0, root)
+    Worker(root).serve(requests, answers)
+
+
+class Worker:
+    """Holds the objects the grader asked for and runs each request."""
+
+    def __init__(self, root):
+        self.root = root
+        self.objects = {}
+
+    def serve(self, requests, answers):
+        while True:
+            try:
+                request = wire.read_message(requests)
+            except EOFError:
+                return
+            wire.write_message(answers, self.answer(request))
+
+    def answer(self, request):
+        try:
+            if request.get("seed") is not None:
+                seed_everything(request["seed"])
+            request = self.objects_in(request)
+            value = getattr(self, "op_" + request["op"])(request)
+            return {"ok": True, "value": self.wrap(value)}
+        except BaseException as exc:  # noqa: BLE001 - everything the student raises is reported
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return {"ok": False, "error": describe(exc, self.root)}
+
+    def op_call(self, request):
+        args, kwargs = list(request["args"]), dict(request["kwargs"])
+        result = resolve(request["target"])(*args, **kwargs)
+        result = picked(result, request.get("pick"))
+        return {"result": result, "args": args, "kwargs": kwargs} if request.get("with_args") else result
+
+    def op_layer(self, request):
+        """A layer's forward then its backward on the forward's own cache: (out, grads)."""
+        douts = request["dout"] if isinstance(request["dout"], tuple) else (request["dout"],)
+        *outs, cache = resolve(request["forward"])(*request["args"], **request["kwargs"])
+        out = tuple(outs) if len(outs) > 1 else outs[0]
+        return out, resolve(request["backward"])(*douts, cache)
+
+    def op_new(self, request):
+        return self.keep(resolve(request["target"])(*request["args"], **request["kwargs"]))
+
+    def op_method(self, request):
+        obj = self.objects[request["object"]]
+        return getattr(obj, request["name"])(*request["args"], **request["kwargs"])
+
+    def op_getattr(self, request):
+        return getattr(self.objects[request["object"]], request["name"])
+
+    def op_setattr(self, request):
+        setattr(self.objects[request["object"]], request["name"], request["value"])
+
+    def objects_in(self, value):
+        """Arguments may name objects the worker holds (a model passed to a Solver)."""
+        if isinstance(value, wire.Handle):
+            return self.objects[value.id]
+        if isinstance(value, dict):
+            return {k: self.objects_in(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.objects_in(v) for v in value)
+        return value
+
+    def keep(self, obj):
+        handle = wire.Handle(len(self.objects) + 1, type(obj).__name__)
+        self.objects[handle.id] = obj
+        return handle
+
+    def wrap(self, value):
+        """Values go back as they are; a student object the grader did not create is refused."""
+        try:
+            wire.encode(value)
+        except wire.WireError as exc:
+            raise TypeError(f"its result cannot be graded: {exc}") from None
+        return value
+
+
+def picked(result, index):
+    """`result[index]` when the grader wants one part of a tuple (e.g. a layer's `out` without its
+    cache); a list of indices picks a tuple of parts (an LSTM step's `next_h` and `next_c`)."""
+    if index is None:
+        return result
+    indices = index if isinstance(index, (list, tuple)) else [index]
+    if not isinstance(result, (tuple, list)) or len(result) <= max(indices):
+        raise TypeError(f"expected a tuple with at least {max(indices) + 1} items, got {type(result).__name__}")
+    return tuple(result[i] for i in indices) if isinstance(index, (list, tuple)) else result[index]
+
+
+def resolve(target):
+    """Import `package.module.attr[.attr]` by trying the longest importable module prefix."""
+    parts = target.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError as exc:
+            if exc.name and ".".join(parts[:cut]).startswith(exc.name):
+                continue
+            raise
+        for name in parts[cut:]:
+            obj = getattr(obj, name)
+        return obj
+    raise ModuleNotFoundError(f"cannot import {target}")
+
+
+def seed_everything(seed):
+    import numpy as np
+
+    np.random.seed(seed)
+    random.seed(seed)
+
+
+def describe(exc, root):
+    """The error as the student should see it: type, message and the last line of their code."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    for frame in reversed(frames):
+        if os.path.abspath(frame.filename).startswith(root + os.sep):
+            where = f"{os.path.relpath(frame.filename, root)}:{frame.lineno} in {frame.name}"
+            break
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "where": where,
+        "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:],
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The `gradekit` command: data, release, reference, grade."""
+import argparse
+import os
+import sys
+
+from gradekit import datasets
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="gradekit", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="download or import a dataset, then verify it")
+    data.add_argument("dataset", choices=datasets.names())
+    data.add_argument("--from", dest="source", help="a local archive or extracted folder instead of downloading")
+    data.add_argument("--dest", default="data", help="folder to put the dataset in (default: data)")
+
+    release = commands.add_parser("release", help="generate release/ASSIGNMENT for students")
+    release.add_argument("assignment")
+    release.add_argument("--dest", help="write somewhere else than release/ASSIGNMENT")
+
+    reference = commands.add_parser("reference", help="write the reference solution as a submission")
+    reference.add_argument("assignment")
+    reference.add_argument("dest")
+
+    examples = commands.add_parser("examples", help="write example submissions (reference, untouched, partly wrong)")
+    examples.add_argument("assignment")
+    examples.add_argument("dest")
+
+    grade = commands.add_parser("grade", help="grade submissions (folders or zips)")
+    grade.add_argument("assignment")
+    grade.add_argument("submissions", nargs="+")
+    grade.add_argument("--out", required=True, help="output folder: results, notebooks, gradebook.csv")
+    grade.add_argument("--data-dir", default="data", help="folder holding the datasets (gradekit data --dest)")
+    grade.add_argument("--cell-timeout", type=float, default=600, help="seconds per notebook cell")
+    grade.add_argument("--call-timeout", type=float, default=120, help="seconds per student function call")
+    grade.add_argument("--seed", type=int, default=231, help="the notebooks' seed parameter")
+    grade.add_argument("--grading-seed", type=int, help="seed of the hidden checks' inputs (default: random)")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (Dask local cluster)")
+    grade.add_argument("--scheduler", help="address of a Dask scheduler to grade across machines")
+    grade.add_argument("--threads", type=int, help="BLAS threads per notebook kernel (default: cores / jobs)")
+    grade.add_argument("--reuse-executions", metavar="DIR",
+                       help="keep executed notebooks in DIR and reuse them when nothing they depend on changed")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar or failure list")
+
+    args = parser.parse_args(argv)
+    return globals()["cmd_" + args.command](args)
+
+
+def cmd_data(args):
+    from gradekit import data
+
+    try:
+        datasets.fetcher(args.dataset)(args.dest, args.source)
+    except data.DataError as exc:
+        print(f"gradekit data: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_release(args):
+    from gradekit import course, release
+
+    print(f"released {release.build(course.load(args.assignment), args.dest)}")
+    return 0
+
+
+def cmd_reference(args):
+    from gradekit import course, reference
+
+    print(f"reference submission written to {reference.write(course.load(args.assignment), args.dest)}")
+    return 0
+
+
+def cmd_examples(args):
+    from gradekit import course, examples
+
+    for path in examples.write(course.load(args.assignment), args.dest):
+        print(path)
+    return 0
+
+
+def cmd_grade(args):
+    from gradekit import course, grade, report
+
+    assignment = course.load(args.assignment)
+    for name in datasets.missing(args.data_dir, assignment.data):
+        print(f"gradekit grade: no {datasets.FOLDERS[name]} in {args.data_dir}: "
+              f"run `gradekit data {name} --dest {args.data_dir}`", file=sys.stderr)
+        return 1
+    options = grade.Options(assignment, os.path.abspath(args.out), os.path.abspath(args.data_dir),
+                            args.cell_timeout, args.call_timeout, args.seed, args.grading_seed,
+                            threads=args.threads, reuse_dir=args.reuse_executions)
+    results = grade.grade_all(args.submissions, options, jobs=args.jobs, scheduler=args.scheduler,
+                              progress=not args.quiet)
+    print(report.score_table(results, assignment.notebooks))
+    if not args.quiet:
+        for result in results:
+            lines = report.failures(result, limit=8)
+            if lines or result.get("error"):
+                print(f"\n{result['student_id']}: {result.get('error') or ''}")
+                print("\n".join(lines))
+    print(f"\ngradebook: {os.path.join(args.out, 'gradebook.csv')}")
+    return 0

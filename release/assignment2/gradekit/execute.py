@@ -1,0 +1,160 @@
+"""Stage 2: run every notebook of a submission with papermill, each in a fresh kernel.
+
+The grader's parameters (data folder, artefact folder, seed, grading mode) are injected after the
+notebook's `parameters` cell; every cell has a time limit. A notebook that is missing, corrupt,
+raises, hangs or kills its kernel is reported with the file and cell, and the others still run.
+The executed notebooks are kept for the student and the instructor. With a `reuse.Store`, a
+notebook whose inputs are unchanged since a stored run is not executed again.
+"""
+import json
+import os
+import tempfile
+import time
+
+import nbformat
+
+from gradekit import reuse
+
+DEFAULT_CELL_TIMEOUT = 600
+
+
+def execute_all(root, notebooks, out_dir, parameters, cell_timeout=DEFAULT_CELL_TIMEOUT, store=None):
+    """Execute `notebooks` found in `root`; returns {notebook: report} and writes the executed copies."""
+    return {name: execute_one(root, name, out_dir, parameters, cell_timeout, store) for name in notebooks}
+
+
+def execute_one(root, name, out_dir, parameters, cell_timeout, store=None):
+    """Run one notebook; the report says ok or what went wrong, naming the file and cell."""
+    filename = f"{name}.ipynb"
+    path = os.path.join(root, filename)
+    started = time.monotonic()
+
+    def report(status, message=""):
+        return {"status": status, "message": message, "seconds": round(time.monotonic() - started, 2)}
+
+    if not os.path.exists(path):
+        return report("missing", f"{filename} is missing from the submission")
+    problem = unreadable(path)
+    if problem:
+        return report("corrupt", f"{filename} is not a valid notebook: {problem}")
+    os.makedirs(out_dir, exist_ok=True)
+    output = os.path.join(out_dir, filename)
+    if store is not None:
+        return execute_reusing(store, root, name, output, parameters, cell_timeout, report)
+    try:
+        run_papermill(path, output, parameters, root, cell_timeout)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message in the report
+        status, message = explain(exc, output, filename, cell_timeout)
+        return report(status, message)
+    return report("ok")
+
+
+def execute_reusing(store, root, name, output, parameters, cell_timeout, report):
+    """Restore a stored run of the notebook, or run it traced and store it if it finishes."""
+    artifacts = parameters["artifacts_dir"]
+    os.makedirs(artifacts, exist_ok=True)
+    restored = store.restore(name, parameters, output, artifacts)
+    if restored is not None:
+        return restored
+    before = reuse.snapshot(artifacts)
+    with tempfile.TemporaryDirectory(prefix="gradekit-traced-") as folder:
+        traced = reuse.traced_copy(os.path.join(root, f"{name}.ipynb"), folder)
+        try:
+            run_papermill(traced, output, parameters, root, cell_timeout)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message in the report
+            status, message = explain(exc, output, f"{name}.ipynb", cell_timeout)
+            strip_trace(output, root, store)
+            return report(status, message)
+    modules = reuse.take_trace(output, root, store.root)
+    finished = report("ok")
+    if modules is not None:
+        store.save(name, parameters, output, reuse.written_since(before, artifacts), artifacts,
+                   modules, finished)
+    return finished
+
+
+def unreadable(path):
+    """Why the file is not a notebook nbformat accepts, or None."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return f"broken JSON ({exc})"
+    try:
+        nbformat.validate(nbformat.read(path, as_version=4))
+    except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+    return None
+
+
+def strip_trace(output, root, store):
+    """Keep only the student's cells in a notebook that stopped before the trace cell."""
+    try:
+        reuse.take_trace(output, root, store.root)
+    except Exception:  # noqa: BLE001 - a partial output notebook is still worth keeping as it is
+        pass
+
+
+def run_papermill(path, output, parameters, cwd, cell_timeout):
+    import papermill
+
+    papermill.execute_notebook(
+        path, output, parameters=parameters, kernel_name="python3", cwd=cwd,
+        progress_bar=False, log_output=False, execution_timeout=cell_timeout, start_timeout=120)
+
+
+def explain(exc, output, filename, cell_timeout):
+    """(status, message) for an execution failure, naming the student's cell."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        cell = student_cell_number(output, exc.cell_index)
+        evalue = str(exc.evalue).strip().splitlines()[0][:400] if str(exc.evalue).strip() else ""
+        return "error", f"{filename} cell {cell} ({first_line(exc.source)}) raised {exc.ename}: {evalue}"
+    if isinstance(exc, CellTimeoutError):
+        cell, source = unfinished_cell(output)
+        return "timeout", f"{filename} cell {cell} ({first_line(source)}) exceeded the {cell_timeout:g} s time limit"
+    if isinstance(exc, DeadKernelError):
+        cell, source = unfinished_cell(output)
+        return "crashed", f"{filename} cell {cell} ({first_line(source)}) killed the kernel (out of memory or a crash)"
+    return "error", f"{filename} could not be executed: {type(exc).__name__}: {str(exc)[:400]}"
+
+
+def student_cell_number(output, cell_index):
+    """1-based number, in the student's own notebook, of the cell that raised.
+
+    Papermill's output adds the injected-parameters cell and error banners; neither is counted.
+    """
+    try:
+        cells = student_cells(nbformat.read(output, as_version=4).cells)
+    except Exception:  # noqa: BLE001 - fall back to papermill's index
+        return cell_index + 1
+    raised = [i for i, c in enumerate(cells)
+              if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    return raised[-1] + 1 if raised else cell_index + 1
+
+
+def student_cells(cells):
+    """The cells of an executed notebook that come from the student's notebook."""
+    added = ("injected-parameters", "papermill-error-cell-tag")
+    return [c for c in cells if not any(tag in c.metadata.get("tags", []) for tag in added)]
+
+
+def unfinished_cell(output):
+    """The last code cell papermill started, where it stopped: (1-based student cell number, source)."""
+    try:
+        cells = nbformat.read(output, as_version=4).cells
+    except Exception:  # noqa: BLE001
+        return "?", ""
+    last = ("?", "")
+    for i, cell in enumerate(student_cells(cells)):
+        if cell.cell_type == "code" and cell.metadata.get("papermill", {}).get("start_time"):
+            last = (i + 1, cell.source)
+    return last
+
+
+def first_line(source):
+    lines = [line.strip() for line in (source or "").splitlines() if line.strip()]
+    text = lines[0] if lines else "empty cell"
+    return "`" + (text[:60] + "..." if len(text) > 60 else text) + "`"

@@ -1,0 +1,127 @@
+"""`gradekit release`: the student version of an assignment, generated, never edited by hand.
+
+    release/<assignment>/
+        *.ipynb          nbgrader's generate_assignment: solutions stubbed, outputs cleared
+        <package>/       the course package with every solution region stubbed
+        autograder/      the public checks, their expected values and conftest.py
+        gradekit/        the autograder runtime, so `pytest autograder/` needs nothing else
+        pytest.ini, README.md
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from gradekit import expected, regions
+
+PYTEST_INI = """\
+[pytest]
+# The public checks of this assignment: run `pytest autograder/` in this folder.
+pythonpath = .
+testpaths = autograder
+addopts = --import-mode=importlib -p no:cacheprovider
+"""
+
+
+def build(assignment, dest=None):
+    """Regenerate the release (and the public expected values it ships); returns its folder."""
+    dest = dest or assignment.release
+    expected.write(assignment)
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = os.path.join(tmp, "release")
+        os.makedirs(staged)
+        for notebook in generate_notebooks(assignment, tmp):
+            shutil.copy2(notebook, staged)
+        write_package(assignment, staged, regions.stub)
+        copy_public_checks(assignment, staged)
+        copy_runtime(staged)
+        write_text(os.path.join(staged, "pytest.ini"), PYTEST_INI)
+        write_text(os.path.join(staged, "README.md"), student_readme(assignment))
+        shutil.rmtree(dest, ignore_errors=True)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copytree(staged, dest)
+    return dest
+
+
+def generate_notebooks(assignment, workdir):
+    """Run nbgrader's own generate_assignment on the source notebooks in a scratch course."""
+    course = os.path.join(workdir, "course")
+    shutil.copytree(assignment.source, os.path.join(course, "source", assignment.name),
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy2(os.path.join(assignment.repo, "nbgrader_config.py"), course)
+    bindir = os.path.dirname(sys.executable)
+    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+    command = [os.path.join(bindir, "nbgrader"), "generate_assignment", assignment.name, "--force",
+               f"--CourseDirectory.root={course}",
+               f"--CourseDirectory.db_url=sqlite:///{os.path.join(workdir, 'gradebook.db')}"]
+    done = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True)
+    released = os.path.join(course, "release", assignment.name)
+    if done.returncode != 0 or not os.path.isdir(released):
+        raise RuntimeError(f"nbgrader generate_assignment failed:\n{done.stdout}{done.stderr}")
+    return [os.path.join(released, f"{nb}.ipynb") for nb in assignment.notebooks]
+
+
+def write_package(assignment, dest, transform):
+    """Copy the course package, passing every .py file through `transform` (stub or reveal)."""
+    source = os.path.join(assignment.solutions, assignment.package)
+    for folder, dirs, files in os.walk(source):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        target = os.path.join(dest, assignment.package, os.path.relpath(folder, source))
+        os.makedirs(target, exist_ok=True)
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            if name.endswith(".py"):
+                with open(path) as f:
+                    text = transform(f.read(), os.path.relpath(path, assignment.repo))
+                write_text(os.path.join(target, name), text)
+            elif not name.endswith(".pyc"):
+                shutil.copy2(path, target)
+
+
+def copy_public_checks(assignment, dest):
+    target = os.path.join(dest, "autograder")
+    shutil.copytree(assignment.public_tests, target,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy2(os.path.join(assignment.autograder, "conftest.py"), target)
+
+
+def copy_runtime(dest):
+    """The gradekit package itself (pure Python), so the public checks run anywhere."""
+    source = os.path.dirname(os.path.abspath(__file__))
+    shutil.copytree(source, os.path.join(dest, "gradekit"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+def student_readme(assignment):
+    notebooks = "\n".join(f"- `{nb}.ipynb`" for nb in assignment.notebooks)
+    return f"""# {assignment.name}
+
+Work through the notebooks in order, filling in the `YOUR CODE HERE` cells and every
+`raise NotImplementedError(...)` between the START/END OF YOUR CODE comments in `{assignment.package}/`:
+
+{notebooks}
+
+1. Get the data (once):
+{data_commands(assignment)}
+2. Open the notebooks in JupyterLab: `jupyter lab`.
+3. Check your work at any time: `pytest autograder/`. These are the public checks; they need no
+   internet. Grading also runs hidden checks (comparisons with the reference on new inputs, and the
+   accuracy of the models your notebooks save in `artifacts/`), executing your notebooks from top
+   to bottom with `grading = True` and a time limit per cell.
+
+Points per notebook: {", ".join(f"{k} {v}" for k, v in assignment.points.items())}.
+"""
+
+
+def data_commands(assignment):
+    """One `gradekit data` line per dataset the notebooks read (each puts its folder where the
+    notebooks' parameter cells look by default)."""
+    return "\n".join(f"   `python -m gradekit data {name} --dest {assignment.package}/datasets`"
+                     " (add `--from PATH` to use a local copy)" for name in assignment.data)
+
+
+def write_text(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)

@@ -1,0 +1,39 @@
+"""Every assignment's autograder: points as the course gives them, the reference passes every
+function check, and the checks that measure a trained model say why when there is none.
+
+"Function checks" call the student's functions; "model checks" read what an executed notebook
+saved (`reads_artifacts` in the manifest). Here the notebooks are not executed.
+"""
+import pytest
+
+from gradekit import course
+
+from autograder_runs import ASSIGNMENTS, NOT_EXECUTED, function_checks, run_function_checks
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def assignment(request):
+    return course.load(request.param)
+
+
+def test_points_add_up_to_the_course_values(assignment, manifests):
+    totals = {}
+    for test in manifests[assignment.name]:
+        totals[test["notebook"]] = totals.get(test["notebook"], 0) + test["points"]
+    assert totals == {k: float(v) for k, v in assignment.points.items()}
+
+
+def test_reference_passes_every_function_check(assignment, manifests, data_dir, tmp_path):
+    outcomes = run_function_checks(assignment, assignment.solutions, str(tmp_path), data_dir)
+    failed = {i: outcomes[i]["message"] for i in function_checks(manifests, assignment.name)
+              if outcomes[i]["status"] != "passed"}
+    assert not failed
+
+
+def test_model_checks_say_why_they_have_nothing_to_measure(assignment, manifests, data_dir, tmp_path):
+    outcomes = run_function_checks(assignment, assignment.solutions, str(tmp_path), data_dir)
+    model_checks = set(outcomes) - function_checks(manifests, assignment.name)
+    assert model_checks
+    for test_id in model_checks:
+        assert outcomes[test_id]["status"] == "failed"
+        assert NOT_EXECUTED in outcomes[test_id]["message"]
