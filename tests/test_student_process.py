@@ -210,3 +210,9 @@ def test_gradcheck_runs_in_the_worker_and_returns_only_the_verdict(torch_student
     assert not wrong["passed"] and "Jacobian mismatch" in wrong["message"]
     detached = torch_student.call(OPS + "gradcheck", "tpkg.detached_square_sum", x)
     assert not detached["passed"] and "no gradient flows" in detached["message"]
+
+
+def test_an_error_in_a_helper_given_a_kept_object_names_that_object(torch_student):
+    model = torch_student.call("tpkg.tiny", keep=True)
+    with pytest.raises(StudentError, match=r"^forward of tiny raised RuntimeError: .*mat1 and mat2"):
+        torch_student.call(OPS + "forward", model, np.zeros((2, 5)))

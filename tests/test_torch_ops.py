@@ -94,3 +94,10 @@ def test_a_student_module_given_the_references_state_computes_the_same_outputs(r
     x = np.random.default_rng(2).normal(size=(6, 4))
     mine = student.call(OPS + "forward", model, x, dtype="float64", mode="train")
     assert torch.allclose(mine, reference.call(OPS + "forward", ref_model, x, dtype="float64", mode="train"))
+
+
+def test_optimized_params_counts_the_model_tensors_an_optimizer_updates(reference):
+    model = reference.call("topspkg.net")
+    assert torch_ops.optimized_params(torch.optim.SGD(model.parameters(), lr=1), model) == (4, 4)
+    assert torch_ops.optimized_params(torch.optim.SGD(model[1].parameters(), lr=1), model) == (2, 4)
+    assert torch_ops.type_name(torch.optim.Adam(model.parameters())) == "Adam"

@@ -46,7 +46,7 @@ class StudentProcess:
         """
         request = dict(op="call", target=target, args=args, kwargs={**more, **(kwargs or {})}, seed=seed, pick=pick,
                        with_args=with_args, keep=keep)
-        return self._request(request, what=short(target), timeout=timeout)
+        return self._request(request, what=called(target, args), timeout=timeout)
 
     def layer(self, forward, backward, *args, dout, seed=None, timeout=None, **kwargs):
         """Run a layer's forward, then its backward on `dout` with the forward's cache: (out, grads).
@@ -187,6 +187,12 @@ def handles_in(value, generation):
     if isinstance(value, (list, tuple)):
         return type(value)(handles_in(v, generation) for v in value)
     return value
+
+
+def called(target, args):
+    """How messages name a call: `forward of build_dc_generator` for a helper given a kept object."""
+    of = args[0]._what if args and isinstance(args[0], RemoteObject) else None
+    return f"{short(target)} of {of}" if of else short(target)
 
 
 def short(target):

@@ -18,6 +18,18 @@ def count_params(model):
     return int(sum(p.numel() for p in model.parameters()))
 
 
+def type_name(obj):
+    """The class name of an object (e.g. "Adam" for the optimizer a function built)."""
+    return type(obj).__name__
+
+
+def optimized_params(optimizer, model):
+    """(how many of the model's parameter tensors the optimizer updates, how many it has)."""
+    mine = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    params = list(model.parameters())
+    return sum(id(p) in mine for p in params), len(params)
+
+
 def shapes(model):
     """[(name, shape)] of every parameter and buffer, in the model's own order."""
     return [(name, tuple(value.shape)) for name, value in model.state_dict().items()]

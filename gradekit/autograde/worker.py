@@ -158,8 +158,10 @@ def describe(exc, root):
     """The error as the student should see it: type, message and the last line of their code."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = ""
+    runtime = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # gradekit's own helpers
     for frame in reversed(frames):
-        if os.path.abspath(frame.filename).startswith(root + os.sep):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(root + os.sep) and not path.startswith(runtime):
             where = f"{os.path.relpath(frame.filename, root)}:{frame.lineno} in {frame.name}"
             break
     return {
