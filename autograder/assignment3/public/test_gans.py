@@ -104,7 +104,7 @@ def test_loss_passes_gradcheck(student, loss):
 
 @pytest.mark.points(0.5)
 def test_get_optimizer_is_adam_with_the_course_settings(student):
-    model = network(student, "discriminator")
+    model = student.call("torch.nn.Linear", 5, 3, keep=True)  # any model: this checks get_optimizer alone
     optimizer = student.call(G + "get_optimizer", model, keep=True)
     kind = student.call(OPS + "type_name", optimizer)
     assert kind == "Adam", f"get_optimizer returned a {kind}, expected torch.optim.Adam"

@@ -253,7 +253,7 @@ def build_dc_classifier(batch_size=128):
     ##############################################################################
     # TODO: Implement the architecture above as an nn.Sequential.                #
     ##############################################################################
-    ### BEGIN SOLUTION: Unflatten(batch_size, 1, 28, 28), two blocks Conv2d 5x5 (32 then 64 filters) + LeakyReLU(0.01) + MaxPool 2x2, Flatten, Linear 1024->1024, LeakyReLU(0.01), Linear 1024->1
+    ### BEGIN SOLUTION: reshape with Unflatten to (batch_size, 1, 28, 28), two blocks Conv2d 5x5 (32 then 64 filters) + LeakyReLU(0.01) + MaxPool 2x2, Flatten, Linear 1024->1024, LeakyReLU(0.01), Linear 1024->1
     model = nn.Sequential(
         Unflatten(batch_size, 1, 28, 28),
         nn.Conv2d(1, 32, kernel_size=5, stride=1),
