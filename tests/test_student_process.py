@@ -98,3 +98,121 @@ def test_objects_are_lost_when_the_worker_restarts(student):
 def test_a_missing_function_is_a_student_error(student):
     with pytest.raises(StudentError, match="AttributeError"):
         student.call("pkg.nothing_here")
+
+
+TORCH_PACKAGE = '''
+import torch
+from torch import nn
+
+def tiny(seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(3, 2), nn.Tanh())
+
+def twice(x):
+    return 2 * x
+
+def noise(n):
+    return torch.rand(n)
+
+def square_sum(x):
+    return (x ** 2).sum()
+
+def detached_square_sum(x):
+    return torch.tensor(float((x ** 2).sum()))
+
+class _WrongSquare(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x ** 2).sum()
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * x  # should be 2 * x
+
+def wrong_square_sum(x):
+    return _WrongSquare.apply(x)
+'''
+OPS = "gradekit.autograde.torch_ops."
+
+
+@pytest.fixture(scope="module")
+def torch_student(tmp_path_factory):
+    root = tmp_path_factory.mktemp("torch-student")
+    package = root / "tpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(textwrap.dedent(TORCH_PACKAGE))
+    process = StudentProcess(str(root), timeout=60)  # one worker: importing torch takes seconds
+    yield process
+    process.close()
+
+
+def test_tensors_cross_to_the_worker_and_back_with_their_dtype(torch_student):
+    import torch
+
+    out = torch_student.call("tpkg.twice", torch.arange(3, dtype=torch.float64))
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.float64 and out.tolist() == [0, 2, 4]
+
+
+def test_a_module_kept_in_the_worker_can_be_called_there(torch_student):
+    import torch
+
+    model = torch_student.call("tpkg.tiny", keep=True)
+    out = model(torch.ones(4, 3))
+    assert isinstance(out, torch.Tensor) and out.shape == (4, 2) and out.requires_grad
+    assert "tiny" in repr(model)
+
+
+def test_a_module_is_refused_unless_it_is_kept(torch_student):
+    with pytest.raises(StudentError, match="cannot be graded"):
+        torch_student.call("tpkg.tiny")
+
+
+def test_a_method_returning_its_own_module_gives_back_the_same_proxy(torch_student):
+    model = torch_student.call("tpkg.tiny", keep=True)
+    assert model.double() is model
+    assert torch_student.call(OPS + "state_dict", model)["0.weight"].dtype == np.float64
+
+
+def test_torch_ops_read_and_load_a_kept_modules_state(torch_student):
+    import torch
+
+    model, other = torch_student.call("tpkg.tiny", keep=True), torch_student.call("tpkg.tiny", 1, keep=True)
+    assert torch_student.call(OPS + "count_params", model) == 3 * 2 + 2
+    assert torch_student.call(OPS + "shapes", model) == [("0.weight", (2, 3)), ("0.bias", (2,))]
+    state = torch_student.call(OPS + "state_dict", model)
+    assert isinstance(state["0.weight"], np.ndarray) and state["0.weight"].dtype == np.float32
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    assert not torch.equal(torch_student.call(OPS + "forward", model, x), torch_student.call(OPS + "forward", other, x))
+    torch_student.call(OPS + "load_state", other, {"a": state["0.weight"], "b": state["0.bias"]}, by_order=True)
+    assert torch.equal(torch_student.call(OPS + "forward", model, x), torch_student.call(OPS + "forward", other, x))
+
+
+def test_loading_a_state_of_the_wrong_shape_names_the_tensor(torch_student):
+    model = torch_student.call("tpkg.tiny", keep=True)
+    with pytest.raises(StudentError, match=r"0.weight has shape \(2, 3\), expected \(3, 3\)"):
+        torch_student.call(OPS + "load_state", model, {"0.weight": np.zeros((3, 3)), "0.bias": np.zeros(2)})
+
+
+def test_a_seed_seeds_torch_in_the_worker(torch_student):
+    import torch
+
+    first, second = (torch_student.call("tpkg.noise", 4, seed=3) for _ in range(2))
+    assert torch.equal(first, second)
+    assert not torch.equal(first, torch_student.call("tpkg.noise", 4, seed=4))
+
+
+def test_gradcheck_runs_in_the_worker_and_returns_only_the_verdict(torch_student):
+    x = np.random.default_rng(0).normal(size=(3, 2))
+    assert torch_student.call(OPS + "gradcheck", "tpkg.square_sum", x) == {"passed": True, "message": ""}
+    wrong = torch_student.call(OPS + "gradcheck", "tpkg.wrong_square_sum", x)
+    assert not wrong["passed"] and "Jacobian mismatch" in wrong["message"]
+    detached = torch_student.call(OPS + "gradcheck", "tpkg.detached_square_sum", x)
+    assert not detached["passed"] and "no gradient flows" in detached["message"]
+
+
+def test_an_error_in_a_helper_given_a_kept_object_names_that_object(torch_student):
+    model = torch_student.call("tpkg.tiny", keep=True)
+    with pytest.raises(StudentError, match=r"^forward of tiny raised RuntimeError: .*mat1 and mat2"):
+        torch_student.call(OPS + "forward", model, np.zeros((2, 5)))

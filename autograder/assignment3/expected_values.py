@@ -61,3 +61,40 @@ def LSTM_Captioning(reference):
         seq_h=reference.call(R + "lstm_forward", *seq.values(), pick=0),
         model_features=features, model_captions=captions, model_loss=loss,
     )
+
+
+# The course's GAN check inputs and values (gan-checks-tf.npz, identical in 2017-2019): the losses
+# are means of the stable BCE on logits, so the TF-era numbers hold for torch exactly.
+GAN_LOGITS_REAL = [0.9348731096217853, -1.0169891625223137, -0.5730476939393363, -0.8816270356958762,
+                   -1.4012938925983567, -1.4539569266944938, -1.542397547964014, -0.5727332515501994,
+                   0.9858442941304029, 0.13312152437312422]
+GAN_LOGITS_FAKE = [-1.8086586792257076, 0.09030055369905954, -0.44289020393777767, -0.0787936751879477,
+                   -0.3765504411101933, 0.3208474241671663, -0.28590836517263224, 1.013762805378476,
+                   0.9924143914567469, 0.3939434608511722]
+GAN_COURSE_VALUES = dict(d_loss=1.8423983904443109, g_loss=0.771286196423346, d_loss_lsgan=1.8770293614440594,
+                         g_loss_lsgan=0.816954786997558)
+G = "cs231n.gan."
+OPS = "gradekit.autograde.torch_ops."
+
+
+def GANs(reference):
+    import torch
+
+    real, fake = (np.array(v, dtype=np.float64).reshape(10, 1) for v in (GAN_LOGITS_REAL, GAN_LOGITS_FAKE))
+    as_tensors = (torch.from_numpy(real), torch.from_numpy(fake))
+    losses = dict(
+        d_loss=reference.call(G + "discriminator_loss", *as_tensors),
+        g_loss=reference.call(G + "generator_loss", as_tensors[1]),
+        d_loss_lsgan=reference.call(G + "ls_discriminator_loss", *as_tensors),
+        g_loss_lsgan=reference.call(G + "ls_generator_loss", as_tensors[1]),
+    )
+    losses = {name: float(value) for name, value in losses.items()}
+    for name, value in losses.items():
+        assert abs(value - GAN_COURSE_VALUES[name]) <= 1e-12 * abs(value), (name, value, GAN_COURSE_VALUES[name])
+    counts = dict(
+        D_params=reference.call(OPS + "count_params", reference.call(G + "discriminator")),
+        G_params=reference.call(OPS + "count_params", reference.call(G + "generator", 4)),
+        DC_D_params=reference.call(OPS + "count_params", reference.call(G + "build_dc_classifier", 128)),
+        DC_G_params=reference.call(OPS + "count_params", reference.call(G + "build_dc_generator", 4)),
+    )
+    return dict(logits_real=real, logits_fake=fake, **losses, **counts)

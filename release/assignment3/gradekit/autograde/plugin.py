@@ -2,7 +2,9 @@
 
 A test file declares its notebook (`pytestmark = pytest.mark.notebook("svm")`), each test its
 points (`@pytest.mark.points(3)`), and asks for what it needs:
-- `student`: the student's code, reached through a worker process (`student.call`, `student.new`);
+- `student`: the student's code, reached through a worker process (`student.call`, `student.new`;
+  `student.call(..., keep=True)` for an object such as a torch module, used through
+  `gradekit.autograde.torch_ops`);
 - `reference`: the reference solution, in this process (hidden checks only; same API);
 - `expected`: the stored expected values of this notebook (`expected["toy_scores"]`);
 - `artifacts`: what the executed notebook saved (`artifacts.load("svm")`), read as plain arrays;
@@ -103,7 +105,10 @@ def data_dir(request):
 
 # -- helpers behind the fixtures ----------------------------------------------------------------
 class Reference:
-    """The reference solution, imported into the grading process (it is trusted code)."""
+    """The reference solution, imported into the grading process (it is trusted code).
+
+    Same API as `student` (`call`, `layer`, `new`); objects are the real ones, so `keep=True`
+    changes nothing and a reference model is called, or passed to `torch_ops`, directly."""
 
     def __init__(self, root):
         root = os.path.abspath(root)
@@ -115,29 +120,32 @@ class Reference:
 
         return resolve(target)
 
-    def call(self, target, *args, seed=None, pick=None, with_args=False, kwargs=None, **more):
+    def seeded(self, target, seed):
+        """The object at `target`, imported before seeding (as the worker does) so torch is seeded too."""
+        from gradekit.autograde.worker import seed_everything
+
+        obj = self.get(target)
+        if seed is not None:
+            seed_everything(seed)
+        return obj
+
+    def call(self, target, *args, seed=None, pick=None, with_args=False, keep=False, kwargs=None, **more):
         """As `student.call`, on the reference (`pick`, `with_args`, `kwargs` mean the same)."""
         from gradekit.autograde.worker import picked
 
         kwargs = {**more, **(kwargs or {})}
-        if seed is not None:
-            np.random.seed(seed)
-        result = picked(self.get(target)(*args, **kwargs), pick)
+        result = picked(self.seeded(target, seed)(*args, **kwargs), pick)
         return {"result": result, "args": list(args), "kwargs": kwargs} if with_args else result
 
     def layer(self, forward, backward, *args, dout, seed=None, **kwargs):
         """As `student.layer`: forward, then backward on `dout` with that cache: (out, grads)."""
-        if seed is not None:
-            np.random.seed(seed)
         douts = dout if isinstance(dout, tuple) else (dout,)
-        *outs, cache = self.get(forward)(*args, **kwargs)
+        *outs, cache = self.seeded(forward, seed)(*args, **kwargs)
         return (tuple(outs) if len(outs) > 1 else outs[0]), self.get(backward)(*douts, cache)
 
     def new(self, target, *args, seed=None, kwargs=None, **more):
         kwargs = {**more, **(kwargs or {})}
-        if seed is not None:
-            np.random.seed(seed)
-        return self.get(target)(*args, **kwargs)
+        return self.seeded(target, seed)(*args, **kwargs)
 
 
 class Artifacts:
