@@ -9,7 +9,7 @@ import pytest
 from gradekit import check, course, expected, regions, release
 
 
-@pytest.fixture(scope="module", params=["assignment", "assignment2", "assignment3"])
+@pytest.fixture(scope="module", params=["assignment1", "assignment2", "assignment3"])
 def assignment(request):
     return course.load(request.param)
 

@@ -104,6 +104,15 @@ def data_dir(request):
 
 
 # -- helpers behind the fixtures ----------------------------------------------------------------
+def forget_other_copies(package, root):
+    """Drop `package` from sys.modules if it was imported from outside `root` (every assignment
+    has its own `cs231n`: a process that computes several assignments' values must not mix them)."""
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+        path = getattr(sys.modules[name], "__file__", None) or ""
+        if not os.path.abspath(path).startswith(root + os.sep):
+            del sys.modules[name]
+
+
 class Reference:
     """The reference solution, imported into the grading process (it is trusted code).
 
@@ -112,8 +121,12 @@ class Reference:
 
     def __init__(self, root):
         root = os.path.abspath(root)
-        if root not in sys.path:
-            sys.path.insert(0, root)
+        if root in sys.path:
+            sys.path.remove(root)
+        sys.path.insert(0, root)
+        for name in os.listdir(root):
+            if os.path.exists(os.path.join(root, name, "__init__.py")):
+                forget_other_copies(name, root)
 
     def get(self, target):
         from gradekit.autograde.worker import resolve

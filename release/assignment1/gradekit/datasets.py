@@ -10,12 +10,19 @@ import os
 FETCHERS = {
     "cifar10": "gradekit.data:fetch_cifar10",
     "captions": "gradekit.captions:fetch_captions",
+    "assets": "gradekit.course_files:fetch_assets",
+    "mnist": "gradekit.course_files:fetch_mnist",
+    "imagenet25": "gradekit.course_files:fetch_imagenet25",
+    "squeezenet": "gradekit.squeezenet_weights:fetch_squeezenet",
 }
 
 # The folder each dataset occupies under a data directory, and the notebook parameter the grader
 # sets to that folder's path.
 FOLDERS = {"cifar10": "cifar-10-batches-py", "captions": "coco_captioning"}
 PARAMETERS = {"cifar10": "cifar10_dir", "captions": "coco_dir"}
+FOLDERS.update(assets="cs231n_assets", mnist="mnist", imagenet25="imagenet_val_25", squeezenet="squeezenet")
+PARAMETERS.update(assets="assets_dir", mnist="mnist_dir", imagenet25="imagenet_dir",
+                  squeezenet="squeezenet_dir")
 
 
 def names():

@@ -102,8 +102,8 @@ Work through the notebooks in order, filling in the `YOUR CODE HERE` cells and e
 
 {notebooks}
 
-1. Get the data (once): `python -m gradekit data cifar10 --dest {assignment.package}/datasets`
-   (add `--from PATH/cifar-10-python.tar.gz` to use a copy you already have).
+1. Get the data (once):
+{data_commands(assignment)}
 2. Open the notebooks in JupyterLab: `jupyter lab`.
 3. Check your work at any time: `pytest autograder/`. These are the public checks; they need no
    internet. Grading also runs hidden checks (comparisons with the reference on new inputs, and the
@@ -112,6 +112,13 @@ Work through the notebooks in order, filling in the `YOUR CODE HERE` cells and e
 
 Points per notebook: {", ".join(f"{k} {v}" for k, v in assignment.points.items())}.
 """
+
+
+def data_commands(assignment):
+    """One `gradekit data` line per dataset the notebooks read (each puts its folder where the
+    notebooks' parameter cells look by default)."""
+    return "\n".join(f"   - `python -m gradekit data {name} --dest {assignment.package}/datasets`"
+                     " (add `--from PATH` to use a local copy)" for name in assignment.data)
 
 
 def write_text(path, text):

@@ -117,7 +117,7 @@ Points per notebook: {", ".join(f"{k} {v}" for k, v in assignment.points.items()
 def data_commands(assignment):
     """One `gradekit data` line per dataset the notebooks read (each puts its folder where the
     notebooks' parameter cells look by default)."""
-    return "\n".join(f"   `python -m gradekit data {name} --dest {assignment.package}/datasets`"
+    return "\n".join(f"   - `python -m gradekit data {name} --dest {assignment.package}/datasets`"
                      " (add `--from PATH` to use a local copy)" for name in assignment.data)
 
 

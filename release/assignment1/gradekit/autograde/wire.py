@@ -1,10 +1,14 @@
 """Values across the process boundary: a JSON tree plus an npz of arrays, never pickle.
 
 Both sides read only what cannot execute code: `json` and `np.load(..., allow_pickle=False)`.
+torch tensors travel as their arrays, tagged so that they come back as tensors of the same dtype
+(and `requires_grad`); torch is imported only when a tensor is seen, so numpy-only users never
+load it.
 """
 import io
 import json
 import struct
+import sys
 
 import numpy as np
 
@@ -42,6 +46,8 @@ def _to_tree(value, arrays):
         name = "a%d" % len(arrays)
         arrays[name] = array
         return {"$array" if isinstance(value, np.ndarray) else "$scalar": name}
+    if _is_tensor(value):
+        return _tensor_to_tree(value, arrays)
     if isinstance(value, int):
         return {"$int": str(value)}
     if isinstance(value, float):
@@ -70,6 +76,8 @@ def _from_tree(tree, arrays):
         return arrays[payload]
     if kind == "$scalar":
         return arrays[payload][()]
+    if kind == "$tensor":
+        return _tensor_from_tree(tree, arrays)
     if kind == "$tuple":
         return tuple(_from_tree(t, arrays) for t in payload)
     if kind == "$dict":
@@ -77,6 +85,29 @@ def _from_tree(tree, arrays):
     if kind == "$object":
         return Handle(payload, tree.get("type", "object"))
     raise WireError(f"unknown wire tag {kind!r}")
+
+
+def _is_tensor(value):
+    """A torch tensor (a Parameter too); without importing torch when nobody has."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def _tensor_to_tree(tensor, arrays):
+    """The tensor's values as an npz array; `grad` says it required gradients."""
+    torch = sys.modules["torch"]
+    if tensor.dtype == torch.bfloat16 or tensor.layout != torch.strided:
+        raise WireError(f"a {tensor.dtype} {tensor.layout} tensor cannot be returned; use a dense float32/float64 one")
+    name = "t%d" % len(arrays)
+    arrays[name] = tensor.detach().cpu().resolve_conj().resolve_neg().numpy()
+    return {"$tensor": name, "grad": bool(tensor.requires_grad)}
+
+
+def _tensor_from_tree(tree, arrays):
+    import torch
+
+    tensor = torch.from_numpy(arrays[tree["$tensor"]].copy())
+    return tensor.requires_grad_() if tree.get("grad") else tensor
 
 
 def _freeze(key):

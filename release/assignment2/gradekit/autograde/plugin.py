@@ -2,7 +2,9 @@
 
 A test file declares its notebook (`pytestmark = pytest.mark.notebook("svm")`), each test its
 points (`@pytest.mark.points(3)`), and asks for what it needs:
-- `student`: the student's code, reached through a worker process (`student.call`, `student.new`);
+- `student`: the student's code, reached through a worker process (`student.call`, `student.new`;
+  `student.call(..., keep=True)` for an object such as a torch module, used through
+  `gradekit.autograde.torch_ops`);
 - `reference`: the reference solution, in this process (hidden checks only; same API);
 - `expected`: the stored expected values of this notebook (`expected["toy_scores"]`);
 - `artifacts`: what the executed notebook saved (`artifacts.load("svm")`), read as plain arrays;
@@ -102,42 +104,61 @@ def data_dir(request):
 
 
 # -- helpers behind the fixtures ----------------------------------------------------------------
+def forget_other_copies(package, root):
+    """Drop `package` from sys.modules if it was imported from outside `root` (every assignment
+    has its own `cs231n`: a process that computes several assignments' values must not mix them)."""
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+        path = getattr(sys.modules[name], "__file__", None) or ""
+        if not os.path.abspath(path).startswith(root + os.sep):
+            del sys.modules[name]
+
+
 class Reference:
-    """The reference solution, imported into the grading process (it is trusted code)."""
+    """The reference solution, imported into the grading process (it is trusted code).
+
+    Same API as `student` (`call`, `layer`, `new`); objects are the real ones, so `keep=True`
+    changes nothing and a reference model is called, or passed to `torch_ops`, directly."""
 
     def __init__(self, root):
         root = os.path.abspath(root)
-        if root not in sys.path:
-            sys.path.insert(0, root)
+        if root in sys.path:
+            sys.path.remove(root)
+        sys.path.insert(0, root)
+        for name in os.listdir(root):
+            if os.path.exists(os.path.join(root, name, "__init__.py")):
+                forget_other_copies(name, root)
 
     def get(self, target):
         from gradekit.autograde.worker import resolve
 
         return resolve(target)
 
-    def call(self, target, *args, seed=None, pick=None, with_args=False, kwargs=None, **more):
+    def seeded(self, target, seed):
+        """The object at `target`, imported before seeding (as the worker does) so torch is seeded too."""
+        from gradekit.autograde.worker import seed_everything
+
+        obj = self.get(target)
+        if seed is not None:
+            seed_everything(seed)
+        return obj
+
+    def call(self, target, *args, seed=None, pick=None, with_args=False, keep=False, kwargs=None, **more):
         """As `student.call`, on the reference (`pick`, `with_args`, `kwargs` mean the same)."""
         from gradekit.autograde.worker import picked
 
         kwargs = {**more, **(kwargs or {})}
-        if seed is not None:
-            np.random.seed(seed)
-        result = picked(self.get(target)(*args, **kwargs), pick)
+        result = picked(self.seeded(target, seed)(*args, **kwargs), pick)
         return {"result": result, "args": list(args), "kwargs": kwargs} if with_args else result
 
     def layer(self, forward, backward, *args, dout, seed=None, **kwargs):
         """As `student.layer`: forward, then backward on `dout` with that cache: (out, grads)."""
-        if seed is not None:
-            np.random.seed(seed)
         douts = dout if isinstance(dout, tuple) else (dout,)
-        *outs, cache = self.get(forward)(*args, **kwargs)
+        *outs, cache = self.seeded(forward, seed)(*args, **kwargs)
         return (tuple(outs) if len(outs) > 1 else outs[0]), self.get(backward)(*douts, cache)
 
     def new(self, target, *args, seed=None, kwargs=None, **more):
         kwargs = {**more, **(kwargs or {})}
-        if seed is not None:
-            np.random.seed(seed)
-        return self.get(target)(*args, **kwargs)
+        return self.seeded(target, seed)(*args, **kwargs)
 
 
 class Artifacts:

@@ -2,7 +2,9 @@
 
 `student.call("cs231n.classifiers.linear_svm.svm_loss_naive", W, X, y, reg)` runs the student's
 function in the worker and returns plain values; `student.new(...)` creates an object there and
-returns a proxy whose methods run there too. A call that raises, hangs or kills the worker
+returns a proxy whose methods run there too, as does `student.call(..., keep=True)` for an object a
+function returns (a torch module: `model(x)`, `model.double()`, or the helpers of `torch_ops`
+called with the proxy as an argument). A call that raises, hangs or kills the worker
 becomes a `StudentError` that names the function and the student's file and line.
 """
 import os
@@ -32,17 +34,19 @@ class StudentProcess:
         self.generation = 0
         self.log = tempfile.TemporaryFile()
 
-    def call(self, target, *args, seed=None, timeout=None, pick=None, with_args=False, kwargs=None, **more):
+    def call(self, target, *args, seed=None, timeout=None, pick=None, with_args=False, keep=False, kwargs=None,
+             **more):
         """Call a student function by its dotted path; returns its (plain) result.
 
         `pick=i` returns only `result[i]` (a layer's output without its cache); `with_args=True`
         returns {"result", "args", "kwargs"} with the arguments as the call left them (the course
         writes running statistics back into `bn_param`). Keyword arguments whose names the grader
         uses itself (`seed`, `timeout`, ...) go to the student's function through `kwargs={...}`.
+        `keep=True` leaves the result in the worker and returns a proxy to it (a `RemoteObject`).
         """
         request = dict(op="call", target=target, args=args, kwargs={**more, **(kwargs or {})}, seed=seed, pick=pick,
-                       with_args=with_args)
-        return self._request(request, what=short(target), timeout=timeout)
+                       with_args=with_args, keep=keep)
+        return self._request(request, what=called(target, args), timeout=timeout)
 
     def layer(self, forward, backward, *args, dout, seed=None, timeout=None, **kwargs):
         """Run a layer's forward, then its backward on `dout` with the forward's cache: (out, grads).
@@ -56,9 +60,8 @@ class StudentProcess:
     def new(self, target, *args, seed=None, kwargs=None, **more):
         """Create a student object (e.g. a classifier) in the worker; returns a proxy."""
         kwargs = {**more, **(kwargs or {})}
-        handle = self._request(dict(op="new", target=target, args=args, kwargs=kwargs, seed=seed),
-                               what=short(target))
-        return RemoteObject(self, handle, self.generation, short(target))
+        return self._request(dict(op="new", target=target, args=args, kwargs=kwargs, seed=seed),
+                             what=short(target))
 
     def close(self):
         if self.process is not None:
@@ -76,7 +79,8 @@ class StudentProcess:
             raise self._crashed(what) from None
         answer = self._read_answer(what, timeout or self.timeout)
         if answer["ok"]:
-            return answer["value"]
+            value = answer["value"]
+            return RemoteObject(self, value, self.generation, what) if isinstance(value, wire.Handle) else value
         error = answer["error"]
         where = f" (at {error['where']})" if error["where"] else ""
         raise StudentError(f"{what} raised {error['type']}: {error['message']}{where}".strip())
@@ -131,17 +135,28 @@ class StudentProcess:
 
 
 class RemoteObject:
-    """A student object living in the worker: attribute access calls its methods there."""
+    """A student object living in the worker: attribute access calls its methods there, and
+    calling it calls it there (`model(x)`); `keep=True` keeps a method's result there too."""
 
     def __init__(self, student, handle, generation, what):
         self._student, self._handle = student, handle
         self._generation, self._what = generation, what
 
     def __getattr__(self, name):
-        def method(*args, seed=None, timeout=None, **kwargs):
-            return self._send(dict(op="method", name=name, args=args, kwargs=kwargs, seed=seed),
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # protocols (numpy's __array__, copy's __deepcopy__) are not remote
+
+        def method(*args, seed=None, timeout=None, keep=False, **kwargs):
+            return self._send(dict(op="method", name=name, args=args, kwargs=kwargs, seed=seed, keep=keep),
                               f"{self._what}.{name}", timeout)
         return method
+
+    def __call__(self, *args, seed=None, timeout=None, keep=False, **kwargs):
+        return self._send(dict(op="method", name="__call__", args=args, kwargs=kwargs, seed=seed, keep=keep),
+                          self._what, timeout)
+
+    def __repr__(self):
+        return f"<{self._what} in the student's worker: {self._handle!r}>"
 
     def get(self, name):
         """Read an attribute (e.g. `net.get("params")`)."""
@@ -156,7 +171,9 @@ class RemoteObject:
             raise StudentError(f"{what}: the {self._what} object was lost when an earlier call "
                                "crashed or timed out")
         request["object"] = self._handle.id
-        return self._student._request(request, what, timeout)
+        value = self._student._request(request, what, timeout)
+        same = isinstance(value, RemoteObject) and value._handle.id == self._handle.id
+        return self if same else value  # `model.double()` returns the model itself
 
 
 def handles_in(value, generation):
@@ -170,6 +187,12 @@ def handles_in(value, generation):
     if isinstance(value, (list, tuple)):
         return type(value)(handles_in(v, generation) for v in value)
     return value
+
+
+def called(target, args):
+    """How messages name a call: `forward of build_dc_generator` for a helper given a kept object."""
+    of = args[0]._what if args and isinstance(args[0], RemoteObject) else None
+    return f"{short(target)} of {of}" if of else short(target)
 
 
 def short(target):

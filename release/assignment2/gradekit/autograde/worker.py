@@ -3,7 +3,8 @@
 Started by `student.StudentProcess` with the submission folder as its argument. It answers
 requests (call a function, create an object, call a method, read or set an attribute) read from
 its standard input and writes plain values back; anything the student's code prints goes to
-standard error, so that it cannot corrupt the answers.
+standard error, so that it cannot corrupt the answers. A request with `keep` holds its result
+here (a torch module a function built) and answers with a handle to it instead.
 """
 import importlib
 import os
@@ -45,6 +46,9 @@ class Worker:
     def answer(self, request):
         try:
             if request.get("seed") is not None:
+                for key in ("target", "forward"):  # import first, so the seed covers torch too
+                    if key in request:
+                        resolve(request[key])
                 seed_everything(request["seed"])
             request = self.objects_in(request)
             value = getattr(self, "op_" + request["op"])(request)
@@ -57,7 +61,7 @@ class Worker:
     def op_call(self, request):
         args, kwargs = list(request["args"]), dict(request["kwargs"])
         result = resolve(request["target"])(*args, **kwargs)
-        result = picked(result, request.get("pick"))
+        result = self.kept(picked(result, request.get("pick")), request)
         return {"result": result, "args": args, "kwargs": kwargs} if request.get("with_args") else result
 
     def op_layer(self, request):
@@ -72,7 +76,7 @@ class Worker:
 
     def op_method(self, request):
         obj = self.objects[request["object"]]
-        return getattr(obj, request["name"])(*request["args"], **request["kwargs"])
+        return self.kept(getattr(obj, request["name"])(*request["args"], **request["kwargs"]), request)
 
     def op_getattr(self, request):
         return getattr(self.objects[request["object"]], request["name"])
@@ -90,13 +94,21 @@ class Worker:
             return type(value)(self.objects_in(v) for v in value)
         return value
 
+    def kept(self, result, request):
+        """The result itself, or a handle to it when the grader asked to `keep` it here."""
+        return self.keep(result) if request.get("keep") else result
+
     def keep(self, obj):
         handle = wire.Handle(len(self.objects) + 1, type(obj).__name__)
         self.objects[handle.id] = obj
         return handle
 
     def wrap(self, value):
-        """Values go back as they are; a student object the grader did not create is refused."""
+        """Values go back as they are; an object the worker holds goes back as its handle (a
+        module's `.double()` returns the module); any other object is refused."""
+        for id, obj in self.objects.items():
+            if value is obj and not isinstance(value, wire.Handle):
+                return wire.Handle(id, type(obj).__name__)
         try:
             wire.encode(value)
         except wire.WireError as exc:
@@ -132,18 +144,24 @@ def resolve(target):
 
 
 def seed_everything(seed):
+    """Seed numpy's and Python's generators, and torch's when torch is in use."""
     import numpy as np
 
     np.random.seed(seed)
     random.seed(seed)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
 
 
 def describe(exc, root):
     """The error as the student should see it: type, message and the last line of their code."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = ""
+    runtime = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # gradekit's own helpers
     for frame in reversed(frames):
-        if os.path.abspath(frame.filename).startswith(root + os.sep):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(root + os.sep) and not path.startswith(runtime):
             where = f"{os.path.relpath(frame.filename, root)}:{frame.lineno} in {frame.name}"
             break
     return {

@@ -1,0 +1,113 @@
+"""Generic torch helpers that checks run next to the model: in the worker for the student's
+objects, in the grading process for the reference's.
+
+A check gets a student's module with `model = student.call("cs231n.gan.generator", 4, keep=True)`
+and then calls these by name with the module as argument, e.g.
+`student.call("gradekit.autograde.torch_ops.count_params", model)`; `reference.call(...)` runs the
+same helper on the reference's module. Only plain values come back (ints, arrays, tensors, a
+verdict), so nothing the student defines crosses to the grading process.
+"""
+import numpy as np
+import torch
+
+OPS = "gradekit.autograde.torch_ops."
+
+
+def count_params(model):
+    """The number of scalar parameters (the notebook's `count_params`)."""
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def type_name(obj):
+    """The class name of an object (e.g. "Adam" for the optimizer a function built)."""
+    return type(obj).__name__
+
+
+def optimized_params(optimizer, model):
+    """(how many of the model's parameter tensors the optimizer updates, how many it has)."""
+    mine = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    params = list(model.parameters())
+    return sum(id(p) in mine for p in params), len(params)
+
+
+def shapes(model):
+    """[(name, shape)] of every parameter and buffer, in the model's own order."""
+    return [(name, tuple(value.shape)) for name, value in model.state_dict().items()]
+
+
+def state_dict(model):
+    """{name: numpy array} of every parameter and buffer (batchnorm statistics too)."""
+    return {name: value.detach().cpu().numpy().copy() for name, value in model.state_dict().items()}
+
+
+def load_state(model, state, by_order=False):
+    """Load `state` ({name: array}) into `model`. With `by_order` the names are ignored and the
+    entries are matched in order (so that Sequentials built with other layer indices, e.g. without
+    a leading Flatten, can take the reference's weights); shapes must agree either way."""
+    own = model.state_dict()
+    if by_order:
+        if len(state) != len(own):
+            raise ValueError(f"the model has {len(own)} parameter and buffer tensors ({describe(own)}), "
+                             f"expected {len(state)} ({describe(state)})")
+        state = dict(zip(own, state.values()))
+    for name, value in state.items():
+        if name in own and tuple(own[name].shape) != tuple(np.shape(value)):
+            raise ValueError(f"{name} has shape {tuple(own[name].shape)}, expected {tuple(np.shape(value))}")
+    model.load_state_dict({name: torch.as_tensor(np.asarray(value)).to(own[name].dtype) if name in own
+                           else torch.as_tensor(np.asarray(value)) for name, value in state.items()})
+
+
+def describe(state):
+    return ", ".join(f"{name} {tuple(np.shape(value))}" for name, value in state.items())
+
+
+def forward(model, *inputs, seed=None, mode=None, dtype=None):
+    """`model(*inputs)` without gradients. `mode` "train"/"eval" sets the mode first (batchnorm);
+    `dtype` "float64" converts the model and the inputs first (in place: the model stays so);
+    otherwise floating inputs (numpy's are float64) take the dtype of the model's parameters."""
+    if mode is not None:
+        model.train(mode == "train")
+    if dtype is not None:
+        model.to(getattr(torch, dtype))
+    inputs = [as_tensor(x, dtype or param_dtype(model)) for x in inputs]
+    if seed is not None:
+        torch.manual_seed(seed)
+    with torch.no_grad():
+        return model(*inputs)
+
+
+def param_dtype(model):
+    """The name of the model's floating dtype ("float32"), or None without parameters."""
+    dtypes = [p.dtype for p in model.parameters() if p.is_floating_point()]
+    return str(dtypes[0]).replace("torch.", "") if dtypes else None
+
+
+def as_tensor(value, dtype=None):
+    tensor = torch.as_tensor(np.asarray(value) if isinstance(value, np.ndarray) else value)
+    return tensor.to(getattr(torch, dtype)) if dtype is not None and tensor.is_floating_point() else tensor
+
+
+def gradcheck(target, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """torch.autograd.gradcheck of a function (dotted path or a callable such as a module) at
+    `inputs` in float64, with respect to the inputs numbered in `wrt` (default: the floating ones).
+
+    Returns {"passed": bool, "message": str}: the verdict and, when it fails, why (torch's message
+    with the numerical and analytical Jacobians, shortened). The function's own errors propagate,
+    so that an unfinished function is reported as such, not as a failed gradient check."""
+    from gradekit.autograde.worker import resolve
+
+    function = resolve(target) if isinstance(target, str) else target
+    if isinstance(function, torch.nn.Module):
+        function.double()
+    inputs = [as_tensor(x, "float64") for x in inputs]
+    wrt = [i for i, x in enumerate(inputs) if x.is_floating_point()] if wrt is None else list(wrt)
+    inputs = [x.detach().clone().requires_grad_(i in wrt) for i, x in enumerate(inputs)]
+    output = function(*inputs)
+    if not isinstance(output, torch.Tensor) or not output.requires_grad:
+        return {"passed": False, "message": "its result is not a tensor that depends on the inputs through "
+                                            "torch operations (no gradient flows back to them)"}
+    try:
+        passed = torch.autograd.gradcheck(function, tuple(inputs), eps=eps, atol=atol, rtol=rtol)
+        return {"passed": bool(passed), "message": ""}
+    except RuntimeError as exc:  # torch's GradcheckError is one
+        return {"passed": False, "message": " ".join(str(exc).split())[:600]}
