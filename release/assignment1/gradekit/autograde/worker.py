@@ -65,11 +65,8 @@ class Worker:
         return {"result": result, "args": args, "kwargs": kwargs} if request.get("with_args") else result
 
     def op_layer(self, request):
-        """A layer's forward then its backward on the forward's own cache: (out, grads)."""
-        douts = request["dout"] if isinstance(request["dout"], tuple) else (request["dout"],)
-        *outs, cache = resolve(request["forward"])(*request["args"], **request["kwargs"])
-        out = tuple(outs) if len(outs) > 1 else outs[0]
-        return out, resolve(request["backward"])(*douts, cache)
+        return run_layer(resolve(request["forward"]), resolve(request["backward"]), request["args"],
+                         request["kwargs"], request["dout"])
 
     def op_new(self, request):
         return self.keep(resolve(request["target"])(*request["args"], **request["kwargs"]))
@@ -114,6 +111,15 @@ class Worker:
         except wire.WireError as exc:
             raise TypeError(f"its result cannot be graded: {exc}") from None
         return value
+
+
+def run_layer(forward, backward, args, kwargs, dout):
+    """A layer's forward, then its backward on the forward's own cache: (out, grads). A forward
+    with several outputs before its cache takes a tuple `dout`, one upstream gradient per output."""
+    douts = dout if isinstance(dout, tuple) else (dout,)
+    *outs, cache = forward(*args, **kwargs)
+    out = tuple(outs) if len(outs) > 1 else outs[0]
+    return out, backward(*douts, cache)
 
 
 def picked(result, index):
