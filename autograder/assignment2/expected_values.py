@@ -98,3 +98,22 @@ def ConvolutionalNetworks(reference):
         pool_out=reference.call(L + "max_pool_forward_naive", pool_x,
                                 {"pool_width": 2, "pool_height": 2, "stride": 2}, pick=0),
     )
+
+
+def PyTorch(reference):
+    """Scores of three_layer_convnet on 2 float64 images of 3x8x8 (4 then 5 filters), and the
+    parameter counts of the course's Module and Sequential ConvNets."""
+    import torch
+
+    rng = np.random.default_rng(231)
+    shapes = dict(conv_w1=(4, 3, 5, 5), conv_b1=(4,), conv_w2=(5, 4, 3, 3), conv_b2=(5,),
+                  fc_w=(5 * 8 * 8, 10), fc_b=(10,))
+    params = {name: rng.normal(scale=0.3, size=shape) for name, shape in shapes.items()}
+    x = rng.normal(size=(2, 3, 8, 8))
+    scores = reference.call("cs231n.torch_nets.three_layer_convnet", torch.from_numpy(x),
+                            [torch.from_numpy(p) for p in params.values()])
+    count = "gradekit.autograde.torch_ops.count_params"
+    module = reference.call("cs231n.torch_nets.ThreeLayerConvNet", 3, 12, 8, 10)
+    sequential = reference.call("cs231n.torch_nets.sequential_three_layer_convnet", 3, 32, 16, 10)
+    return dict(x=x, scores=scores.detach().numpy(), **params,
+                module_params=reference.call(count, module), sequential_params=reference.call(count, sequential))

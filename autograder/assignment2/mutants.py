@@ -9,6 +9,9 @@ OPTIM = "cs231n/optim.py"
 SOLVER = "cs231n/solver.py"
 FC_NET = "cs231n/classifiers/fc_net.py"
 FAST = "cs231n/fast_layers.py"
+TORCH_NETS = "cs231n/torch_nets.py"
+PT = "public/test_pytorch.py::"
+HT = "hidden/test_pytorch.py::"
 
 MUTANTS = [
     dict(name="batchnorm_backward_missing_the_mean_term", file=LAYERS,
@@ -127,5 +130,31 @@ MUTANTS = [
          find="            dx[:, :, rows_in, cols_in] += dx_cols[:, i, j, :, rows_out, cols_out]",
          replace="            dx[:, :, rows_in, cols_in] = dx_cols[:, i, j, :, rows_out, cols_out]",
          fails=["public/test_convolutional_networks.py::test_naive_conv_agrees_with_the_fast_layers"]),
+    dict(name="torch_convnet_first_conv_unpadded", file=TORCH_NETS,
+         find="    x = F.relu(F.conv2d(x, conv_w1, conv_b1, padding=2))\n",
+         replace="    x = F.relu(F.conv2d(x, conv_w1, conv_b1))\n",
+         fails=[PT + "test_three_layer_convnet_gives_ten_scores_per_image",
+                PT + "test_three_layer_convnet_matches_the_expected_scores",
+                HT + "test_three_layer_convnet_matches_the_reference_on_random_shapes"]),
+    dict(name="torch_convnet_without_the_second_relu", file=TORCH_NETS,
+         find="    x = F.relu(F.conv2d(x, conv_w2, conv_b2, padding=1))\n",
+         replace="    x = F.conv2d(x, conv_w2, conv_b2, padding=1)\n",
+         fails=[PT + "test_three_layer_convnet_matches_the_expected_scores",
+                HT + "test_three_layer_convnet_matches_the_reference_on_random_shapes"]),
+    dict(name="torch_params_biases_drawn_at_random", file=TORCH_NETS,
+         find="    conv_b1 = zero_weight((channel_1,))\n",
+         replace="    conv_b1 = random_weight((channel_1, 1)).view(-1)\n",
+         fails=[PT + "test_three_layer_convnet_params_have_the_course_shapes_and_initialisation"]),
+    dict(name="torch_module_fc_before_the_second_relu", file=TORCH_NETS,
+         find="        x = F.relu(self.conv2(x))\n        scores = self.fc(flatten(x))\n",
+         replace="        x = self.conv2(x)\n        scores = self.fc(flatten(x))\n",
+         fails=[HT + "test_three_layer_convnet_module_computes_the_course_network"]),
+    dict(name="torch_sequential_second_conv_unpadded", file=TORCH_NETS,
+         find="        nn.Conv2d(channel_1, channel_2, 3, padding=1),\n        nn.ReLU(),\n        Flatten(),",
+         replace="        nn.Conv2d(channel_1, channel_2, 3),\n        nn.ReLU(),\n        Flatten(),",
+         fails=[PT + "test_sequential_convnet_has_the_course_layers"]),
+    dict(name="torch_optimizer_without_nesterov", file=TORCH_NETS,
+         find="momentum=0.9, nesterov=True)",
+         replace="momentum=0.9)",
+         fails=[PT + "test_sequential_optimizer_is_sgd_with_nesterov_momentum"]),
 ]
-
