@@ -25,6 +25,12 @@ def shifted_net():
 
 def uniform(n):
     return torch.rand(n)
+
+def ascend(x, rate):
+    """One in-place step up the gradient of sum(x**2) that forgets to zero x.grad."""
+    (x * x).sum().backward()
+    with torch.no_grad():
+        x += rate * x.grad
 '''
 
 
@@ -101,3 +107,10 @@ def test_optimized_params_counts_the_model_tensors_an_optimizer_updates(referenc
     assert torch_ops.optimized_params(torch.optim.SGD(model.parameters(), lr=1), model) == (4, 4)
     assert torch_ops.optimized_params(torch.optim.SGD(model[1].parameters(), lr=1), model) == (2, 4)
     assert torch_ops.type_name(torch.optim.Adam(model.parameters())) == "Adam"
+
+
+def test_repeated_returns_the_argument_as_several_in_place_steps_left_it(student):
+    x = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    # First step: x + 2x = 3x; second (grad accumulates 2x + 6x): 3x + 8x = 11x.
+    out = student.call(OPS + "repeated", "topspkg.ascend", 2, x, 1.0)
+    assert torch.equal(out.detach(), torch.tensor([11.0, -22.0], dtype=torch.float64))

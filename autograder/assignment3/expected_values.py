@@ -98,3 +98,47 @@ def GANs(reference):
         DC_G_params=reference.call(OPS + "count_params", reference.call(G + "build_dc_generator", 4)),
     )
     return dict(logits_real=real, logits_fake=fake, **losses, **counts)
+
+
+# NetworkVisualization: the public checks' fixed inputs (the same images, crops and settings as
+# public/test_network_visualization.py builds), run through the reference on this SqueezeNet.
+NV = "cs231n.net_visualization."
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406])
+IMAGENET_STD = np.array([0.229, 0.224, 0.225])
+
+
+def data_folder(name):
+    """The folder of dataset `name` (gradekit.datasets) in $GRADEKIT_DATA, else the repository's data/."""
+    import os
+
+    from gradekit import datasets
+    from gradekit.course import REPO
+
+    return os.path.join(os.environ.get("GRADEKIT_DATA", os.path.join(REPO, "data")), datasets.FOLDERS[name])
+
+
+def imagenet_crops(indices, crop):
+    """ImageNet sample images, central crop x crop, normalised as the course's preprocess: (N, 3, crop, crop)."""
+    import os
+
+    with np.load(os.path.join(data_folder("imagenet25"), "imagenet_val_25.npz"), allow_pickle=False) as npz:
+        X, y = npz["X"][indices], npz["y"][indices].astype(np.int64)
+    top = (X.shape[1] - crop) // 2
+    X = X[:, top:top + crop, top:top + crop]
+    return ((X / 255.0 - IMAGENET_MEAN) / IMAGENET_STD).transpose(0, 3, 1, 2).copy(), y
+
+
+def NetworkVisualization(reference):
+    import torch
+
+    def squeezenet():
+        return reference.call("cs231n.squeezenet.load_squeezenet", data_folder("squeezenet"), input="imagenet").double()
+
+    X, y = imagenet_crops(np.arange(5), 112)
+    saliency = reference.call(NV + "compute_saliency_maps", torch.from_numpy(X).requires_grad_(), torch.from_numpy(y),
+                              squeezenet())
+    img, _ = imagenet_crops(np.arange(5, 6), 112)
+    updated = torch.tensor(img, requires_grad=True)
+    reference.call(NV + "class_visualization_update_step", updated, squeezenet(), 76, 1e-3, 25)
+    return dict(saliency=saliency.numpy().astype(np.float32),
+                update_step_change=(updated.detach().numpy() - img).astype(np.float32))
