@@ -3,6 +3,8 @@
 Inputs are the course notebooks' deterministic ones (spec §4.4, §4.5); `gradekit release` stores
 the values as public/expected/<notebook>.npz.
 """
+import os
+
 import numpy as np
 
 R = "cs231n.rnn_layers."
@@ -98,3 +100,38 @@ def GANs(reference):
         DC_G_params=reference.call(OPS + "count_params", reference.call(G + "build_dc_generator", 4)),
     )
     return dict(logits_real=real, logits_fake=fake, **losses, **counts)
+
+
+# -- StyleTransfer --------------------------------------------------------------------------------
+ST = "cs231n.style_transfer."
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def data_folder(name):
+    """A dataset's folder in the data dir ($GRADEKIT_DATA, else the repository's data/): the
+    style-transfer values need the course images and the SqueezeNet weights."""
+    from gradekit.datasets import FOLDERS
+
+    path = os.path.join(os.environ.get("GRADEKIT_DATA", os.path.join(REPO, "data")), FOLDERS[name])
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"expected_values.StyleTransfer: no {path}; run `gradekit data {name}` "
+                                f"or set GRADEKIT_DATA to the folder holding it")
+    return path
+
+
+def StyleTransfer(reference):
+    """The course's four check values, from the reference's losses on the reference's features of
+    the course images (this SqueezeNet, not the course's torchvision weights)."""
+    cnn = reference.call(ST + "load_cnn", data_folder("squeezenet"))
+    checks = reference.call(ST + "check_inputs", data_folder("assets"), cnn)
+    layers = checks["style_layers"]
+    targets = [reference.call(ST + "gram_matrix", checks["style_feats"][i]) for i in layers]
+    values = dict(
+        cl_out=reference.call(ST + "content_loss", checks["content_weight"],
+                              checks["content_feats"][checks["content_layer"]],
+                              checks["blank_feats"][checks["content_layer"]]),
+        gm_out=reference.call(ST + "gram_matrix", checks["style_feats"][checks["gram_layer"]]),
+        sl_out=reference.call(ST + "style_loss", checks["content_feats"], layers, targets, checks["style_weights"]),
+        tv_out=reference.call(ST + "tv_loss", checks["content_img"], checks["tv_weight"]),
+    )
+    return {name: value.detach().numpy() for name, value in values.items()}
