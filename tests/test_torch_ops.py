@@ -31,6 +31,13 @@ def ascend(x, rate):
     (x * x).sum().backward()
     with torch.no_grad():
         x += rate * x.grad
+
+def weighted_sum_of_squares(maps, layers, weight):
+    """A loss of a list of tensors, some of them picked by index, and a plain number."""
+    return weight * sum((maps[i] ** 2).sum() for i in layers)
+
+def detached_sum_of_squares(maps, layers, weight):
+    return torch.tensor(weight * sum(float((maps[i] ** 2).sum()) for i in layers))
 '''
 
 
@@ -87,6 +94,18 @@ def test_forward_in_float64_converts_the_model_and_the_inputs(reference):
 def test_gradcheck_of_a_module_passes_in_float64(reference):
     verdict = torch_ops.gradcheck(reference.call("topspkg.net"), np.random.default_rng(1).normal(size=(4, 4)))
     assert verdict == {"passed": True, "message": ""}
+
+
+def test_gradcheck_differentiates_each_tensor_of_a_list_and_passes_numbers_and_indices_as_they_are(student):
+    maps = [np.random.default_rng(i).normal(size=(2, 3)) for i in range(3)]
+    verdict = student.call(OPS + "gradcheck", "topspkg.weighted_sum_of_squares", maps, [0, 2], 0.5)
+    assert verdict == {"passed": True, "message": ""}
+
+
+def test_gradcheck_fails_a_function_of_a_list_that_cuts_the_gradient(student):
+    maps = [np.random.default_rng(i).normal(size=(2, 3)) for i in range(2)]
+    verdict = student.call(OPS + "gradcheck", "topspkg.detached_sum_of_squares", maps, [1], 2.0)
+    assert not verdict["passed"] and "no gradient flows" in verdict["message"]
 
 
 def test_the_reference_is_seeded_like_the_worker(reference, student):

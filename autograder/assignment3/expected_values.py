@@ -3,6 +3,8 @@
 Inputs are the course notebooks' deterministic ones (spec §4.4, §4.5); `gradekit release` stores
 the values as public/expected/<notebook>.npz.
 """
+import os
+
 import numpy as np
 
 R = "cs231n.rnn_layers."
@@ -100,21 +102,46 @@ def GANs(reference):
     return dict(logits_real=real, logits_fake=fake, **losses, **counts)
 
 
+# -- StyleTransfer --------------------------------------------------------------------------------
+ST = "cs231n.style_transfer."
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def data_folder(name):
+    """A dataset's folder in the data dir ($GRADEKIT_DATA, else the repository's data/): the
+    network-visualization and style-transfer values need the images and the SqueezeNet weights."""
+    from gradekit.datasets import FOLDERS
+
+    path = os.path.join(os.environ.get("GRADEKIT_DATA", os.path.join(REPO, "data")), FOLDERS[name])
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"expected_values: no {path}; run `gradekit data {name}` "
+                                f"or set GRADEKIT_DATA to the folder holding it")
+    return path
+
+
+def StyleTransfer(reference):
+    """The course's four check values, from the reference's losses on the reference's features of
+    the course images (this SqueezeNet, not the course's torchvision weights)."""
+    cnn = reference.call(ST + "load_cnn", data_folder("squeezenet"))
+    checks = reference.call(ST + "check_inputs", data_folder("assets"), cnn)
+    layers = checks["style_layers"]
+    targets = [reference.call(ST + "gram_matrix", checks["style_feats"][i]) for i in layers]
+    values = dict(
+        cl_out=reference.call(ST + "content_loss", checks["content_weight"],
+                              checks["content_feats"][checks["content_layer"]],
+                              checks["blank_feats"][checks["content_layer"]]),
+        gm_out=reference.call(ST + "gram_matrix", checks["style_feats"][checks["gram_layer"]]),
+        sl_out=reference.call(ST + "style_loss", checks["content_feats"], layers, targets, checks["style_weights"]),
+        tv_out=reference.call(ST + "tv_loss", checks["content_img"], checks["tv_weight"]),
+    )
+    return {name: value.detach().numpy() for name, value in values.items()}
+
+
 # NetworkVisualization: the public checks' fixed inputs (the same images, crops and settings as
 # public/test_network_visualization.py builds), run through the reference on this SqueezeNet.
 NV = "cs231n.net_visualization."
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406])
 IMAGENET_STD = np.array([0.229, 0.224, 0.225])
-
-
-def data_folder(name):
-    """The folder of dataset `name` (gradekit.datasets) in $GRADEKIT_DATA, else the repository's data/."""
-    import os
-
-    from gradekit import datasets
-    from gradekit.course import REPO
-
-    return os.path.join(os.environ.get("GRADEKIT_DATA", os.path.join(REPO, "data")), datasets.FOLDERS[name])
 
 
 def imagenet_crops(indices, crop):

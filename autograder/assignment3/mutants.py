@@ -10,6 +10,8 @@ GAN = "cs231n/gan.py"
 GP, GH = "public/test_gans.py::", "hidden/test_gans.py::"
 NV = "cs231n/net_visualization.py"
 VP, VH = "public/test_network_visualization.py::", "hidden/test_network_visualization.py::"
+STYLE = "cs231n/style_transfer.py"
+SP, SH = "public/test_style_transfer.py::", "hidden/test_style_transfer.py::"
 
 MUTANTS = [
     dict(name="lstm_forget_gate_uses_tanh", file=RNN,
@@ -230,4 +232,55 @@ MUTANTS = [
          find="        nn.Linear(noise_dim, 1024),\n        nn.ReLU(),\n        nn.BatchNorm1d(1024),\n",
          replace="        nn.Linear(noise_dim, 1024),\n        nn.BatchNorm1d(1024),\n        nn.ReLU(),\n",
          fails=[GH + "test_network_matches_the_reference_given_its_weights[build_dc_generator]"]),
+    # --- StyleTransfer ------------------------------------------------------------------------------
+    dict(name="style_gram_matrix_not_normalized", file=STYLE,
+         find="    if normalize:\n        gram = gram / (C * H * W)\n",
+         replace="",
+         fails=[SP + "test_gram_matrix_matches_the_expected_value", SP + "test_style_loss_matches_the_expected_value",
+                SH + "test_gram_matrix_matches_the_reference_on_a_random_batch[True]",
+                SH + "test_style_loss_matches_the_reference_on_random_layers"]),
+    dict(name="style_gram_matrix_normalized_by_the_positions_only", file=STYLE,
+         find="        gram = gram / (C * H * W)\n",
+         replace="        gram = gram / (H * W)\n",
+         fails=[SP + "test_gram_matrix_matches_the_expected_value", SP + "test_style_loss_matches_the_expected_value",
+                SH + "test_gram_matrix_matches_the_reference_on_a_random_batch[True]",
+                SH + "test_style_loss_matches_the_reference_on_random_layers"]),
+    dict(name="style_gram_matrix_drops_the_batch_dimension", file=STYLE,
+         find="    flat = features.reshape(N, C, H * W)\n    gram = torch.bmm(flat, flat.transpose(1, 2))\n",
+         replace="    flat = features.reshape(C, H * W)\n    gram = flat @ flat.T\n",
+         fails=[SP + "test_gram_matrix_matches_the_expected_value", SP + "test_gram_matrix_keeps_the_batch_dimension",
+                SP + "test_loss_passes_gradcheck[gram_matrix]",
+                SH + "test_gram_matrix_matches_the_reference_on_a_random_batch[True]",
+                SH + "test_gram_matrix_matches_the_reference_on_a_random_batch[False]"]),
+    dict(name="style_tv_loss_missing_the_horizontal_direction", file=STYLE,
+         find="    loss = tv_weight * (torch.sum(vertical ** 2) + torch.sum(horizontal ** 2))\n",
+         replace="    loss = tv_weight * torch.sum(vertical ** 2)\n",
+         fails=[SP + "test_tv_loss_matches_the_expected_value",
+                SH + "test_tv_loss_matches_the_reference_on_a_non_square_image"]),
+    dict(name="style_tv_loss_with_absolute_differences", file=STYLE,
+         find="    loss = tv_weight * (torch.sum(vertical ** 2) + torch.sum(horizontal ** 2))\n",
+         replace="    loss = tv_weight * (torch.sum(vertical.abs()) + torch.sum(horizontal.abs()))\n",
+         fails=[SP + "test_tv_loss_matches_the_expected_value",
+                SH + "test_tv_loss_matches_the_reference_on_a_non_square_image"]),
+    dict(name="style_tv_loss_computed_in_numpy", file=STYLE,
+         find="    loss = tv_weight * (torch.sum(vertical ** 2) + torch.sum(horizontal ** 2))\n",
+         replace="    x = img.detach().numpy()\n"
+                 "    loss = torch.from_numpy(np.asarray(tv_weight * (np.sum(np.diff(x, axis=2) ** 2)"
+                 " + np.sum(np.diff(x, axis=3) ** 2))))\n",
+         fails=[SP + "test_loss_passes_gradcheck[tv_loss]"]),
+    dict(name="style_content_loss_without_the_weight", file=STYLE,
+         find="    loss = content_weight * torch.sum((content_current - content_original) ** 2)\n",
+         replace="    loss = torch.sum((content_current - content_original) ** 2)\n",
+         fails=[SP + "test_content_loss_matches_the_expected_value",
+                SH + "test_content_loss_matches_the_reference_on_random_features"]),
+    dict(name="style_content_loss_averages_instead_of_summing", file=STYLE,
+         find="    loss = content_weight * torch.sum((content_current - content_original) ** 2)\n",
+         replace="    loss = content_weight * torch.mean((content_current - content_original) ** 2)\n",
+         fails=[SP + "test_content_loss_matches_the_expected_value",
+                SH + "test_content_loss_matches_the_reference_on_random_features"]),
+    dict(name="style_loss_forgets_the_layer_weights", file=STYLE,
+         find="        loss = loss + weight * torch.sum((gram_matrix(feats[layer]) - target) ** 2)\n",
+         replace="        loss = loss + torch.sum((gram_matrix(feats[layer]) - target) ** 2)\n",
+         fails=[SP + "test_style_loss_matches_the_expected_value",
+                SH + "test_style_loss_matches_the_reference_on_random_layers"]),
 ]

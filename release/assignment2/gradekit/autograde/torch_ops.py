@@ -91,6 +91,10 @@ def gradcheck(target, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-3):
     """torch.autograd.gradcheck of a function (dotted path or a callable such as a module) at
     `inputs` in float64, with respect to the inputs numbered in `wrt` (default: the floating ones).
 
+    Arrays and tensors become float64 tensors (integer ones keep their dtype); a list or tuple of
+    them (e.g. the feature maps that style_loss takes) is checked tensor by tensor; anything else
+    (numbers such as a loss weight, lists of layer indices) is passed as it is, not differentiated.
+
     Returns {"passed": bool, "message": str}: the verdict and, when it fails, why (torch's message
     with the numerical and analytical Jacobians, shortened). The function's own errors propagate,
     so that an unfinished function is reported as such, not as a failed gradient check."""
@@ -99,15 +103,55 @@ def gradcheck(target, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-3):
     function = resolve(target) if isinstance(target, str) else target
     if isinstance(function, torch.nn.Module):
         function.double()
-    inputs = [as_tensor(x, "float64") for x in inputs]
-    wrt = [i for i, x in enumerate(inputs) if x.is_floating_point()] if wrt is None else list(wrt)
-    inputs = [x.detach().clone().requires_grad_(i in wrt) for i, x in enumerate(inputs)]
+    inputs = [float64_leaves(x) for x in inputs]
+    wrt = [i for i, x in enumerate(inputs) if floating_leaves(x)] if wrt is None else list(wrt)
+    leaves = [leaf for i in wrt for leaf in floating_leaves(inputs[i])]
+    for leaf in leaves:
+        leaf.requires_grad_(True)
+
+    def of_leaves(*values):
+        """`function` with the checked tensors replaced by `values`, in order."""
+        replace = dict(zip(map(id, leaves), values))
+
+        def swap(x):
+            return replace.get(id(x), x)
+        return function(*[type(x)(map(swap, x)) if isinstance(x, (list, tuple)) else swap(x) for x in inputs])
+
     output = function(*inputs)
     if not isinstance(output, torch.Tensor) or not output.requires_grad:
         return {"passed": False, "message": "its result is not a tensor that depends on the inputs through "
                                             "torch operations (no gradient flows back to them)"}
     try:
-        passed = torch.autograd.gradcheck(function, tuple(inputs), eps=eps, atol=atol, rtol=rtol)
+        passed = torch.autograd.gradcheck(of_leaves, tuple(leaves), eps=eps, atol=atol, rtol=rtol)
         return {"passed": bool(passed), "message": ""}
     except RuntimeError as exc:  # torch's GradcheckError is one
         return {"passed": False, "message": " ".join(str(exc).split())[:600]}
+
+
+def repeated(target, times, x, *args, **kwargs):
+    """`target(x, *args, **kwargs)` called `times` times in a row on the same `x`, which it updates
+    in place (an optimisation step such as the class-visualization update); returns `x` as the
+    calls left it. In-place updates are lost across the worker boundary, and a step that leaves
+    state behind (an unzeroed `x.grad`) shows only from the second call on."""
+    from gradekit.autograde.worker import resolve
+
+    function = resolve(target) if isinstance(target, str) else target
+    for _ in range(times):
+        function(x, *args, **kwargs)
+    return x
+
+
+def float64_leaves(value):
+    """An array or tensor as a detached float64 tensor (integer ones keep their dtype), a list or
+    tuple of them likewise element by element; any other value unchanged."""
+    if isinstance(value, (np.ndarray, torch.Tensor)):
+        return as_tensor(value, "float64").detach().clone()
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (np.ndarray, torch.Tensor)) for v in value):
+        return type(value)(float64_leaves(v) for v in value)
+    return value
+
+
+def floating_leaves(value):
+    """The floating tensors of an input made by `float64_leaves`, in order."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [x for x in items if isinstance(x, torch.Tensor) and x.is_floating_point()]
