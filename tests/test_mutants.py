@@ -1,7 +1,9 @@
 """Every planted bug loses points on exactly the checks meant to catch it, and keeps the rest.
 
 The catalogues (autograder/<assignment>/mutants.py) list, per mutant, the checks that must fail.
-Every mutant runs through the function checks (its notebooks not executed). A mutant whose list
+Every mutant runs through the function checks (its notebooks not executed) of the test files that
+can call into the module it changes (`autograder_runs.reaching_test_files`): the other checks call
+no code the bug alters, and the reference passes them (test_autograders.py). A mutant whose list
 names a model check (one that measures what a notebook trained and saved) is also graded in
 full: its notebooks are executed, reusing the reference's executions for the notebooks that
 import no module carrying the bug, and its score must drop by exactly the points of its list.
@@ -14,7 +16,7 @@ import pytest
 
 from gradekit import course, examples, grade, reference
 
-from autograder_runs import ASSIGNMENTS, function_checks, run_function_checks
+from autograder_runs import ASSIGNMENTS, function_checks, reaching_test_files, run_function_checks
 
 MIN_MUTANTS = {"assignment1": 12, "assignment2": 15, "assignment3": 10}
 # While working on some mutants: GRADEKIT_MUTANTS=torch_,saliency plants only the mutants whose
@@ -48,12 +50,14 @@ def planted_copy(source, planted, dest):
 def function_outcomes(data_dir, tmp_path_factory):
     """{(assignment, mutant): outcomes of the function checks}, two mutants at a time."""
     work = tmp_path_factory.mktemp("function-mutants")
-    jobs = [(course.load(name), m["name"], planted_copy(course.load(name).solutions, m, str(work / name / m["name"])))
+    jobs = [(course.load(name), m["name"], planted_copy(course.load(name).solutions, m, str(work / name / m["name"])),
+             m["file"])
             for name in ASSIGNMENTS for m in catalogue(name)
             if not SELECTED or any(part in m["name"] for part in SELECTED)]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = pool.map(lambda job: run_function_checks(job[0], job[2], job[2] + "-checks", data_dir), jobs)
-        return {(a.name, m): o for (a, m, _), o in zip(jobs, outcomes)}
+        outcomes = pool.map(lambda job: run_function_checks(job[0], job[2], job[2] + "-checks", data_dir,
+                                                            paths=reaching_test_files(job[0], job[3])), jobs)
+        return {(a.name, m): o for (a, m, _, _), o in zip(jobs, outcomes)}
 
 
 @pytest.fixture(scope="session")
@@ -96,11 +100,20 @@ def test_every_mutant_names_checks_that_exist(name, manifests):
         assert planted["fails"] and set(planted["fails"]) <= ids, planted["name"]
 
 
+def test_a_mutant_is_checked_by_every_test_file_that_can_reach_its_module():
+    assignment = course.load("assignment1")
+    files = {os.path.relpath(p, assignment.autograder) for p in
+             reaching_test_files(assignment, "cs231n/classifiers/linear_svm.py")}
+    # the SVM's own checks, and through LinearClassifier (which imports linear_svm) softmax's and features'
+    assert files == {"public/test_svm.py", "hidden/test_svm.py", "hidden/test_softmax.py", "hidden/test_features.py"}
+
+
 @pytest.mark.parametrize("name, mutant_name", all_mutants())
 def test_mutant_fails_exactly_its_function_checks(function_outcomes, manifests, name, mutant_name):
-    outcomes = function_outcomes[(name, mutant_name)]
+    outcomes = function_outcomes[(name, mutant_name)]  # the checks that can reach the mutated module
     functions = function_checks(manifests, name)
-    failed = {i: outcomes[i]["message"] for i in functions if outcomes[i]["status"] != "passed"}
+    assert set(mutant(name, mutant_name)["fails"]) & functions <= set(outcomes), "a listed check was not run"
+    failed = {i: outcomes[i]["message"] for i in functions & set(outcomes) if outcomes[i]["status"] != "passed"}
     assert set(failed) == set(mutant(name, mutant_name)["fails"]) & functions, failed
 
 

@@ -221,3 +221,20 @@ def test_the_loader_checks_every_shape(squeezenet_dir, tmp_path):
     weights.write_npz(str(folder / weights.NPZ), arrays)
     with pytest.raises(ValueError, match=r"fire6/squeeze1x1 has kernel \(1, 1, 48, 256\)"):
         sq.load_squeezenet(str(folder))
+
+
+def test_style_transfer_network_is_squeezenet_with_every_activation_scaled_exactly(data_dir):
+    from gradekit.autograde.plugin import Reference
+
+    reference = Reference(os.path.join(REPO, "solutions", "assignment3"))
+    folder = os.path.join(data_dir, "squeezenet")
+    scaled = reference.call("cs231n.style_transfer.load_cnn", folder)
+    plain = reference.call("cs231n.squeezenet.load_squeezenet", folder, input="imagenet").features
+    factor = reference.get("cs231n.style_transfer.FEATURE_SCALE")
+    x = torch.randn(1, 3, 64, 80, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        mine = reference.call("cs231n.squeezenet.extract_features", x, scaled)
+        theirs = reference.call("cs231n.squeezenet.extract_features", x, plain)
+    assert len(mine) == len(theirs) == 13
+    for layer, (a, b) in enumerate(zip(mine, theirs)):
+        assert torch.equal(a, b * factor), f"layer {layer}: max difference {(a - b * factor).abs().max():.3g}"

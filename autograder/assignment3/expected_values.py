@@ -140,19 +140,14 @@ def StyleTransfer(reference):
 # NetworkVisualization: the public checks' fixed inputs (the same images, crops and settings as
 # public/test_network_visualization.py builds), run through the reference on this SqueezeNet.
 NV = "cs231n.net_visualization."
-IMAGENET_MEAN = np.array([0.485, 0.456, 0.406])
-IMAGENET_STD = np.array([0.229, 0.224, 0.225])
 
 
 def imagenet_crops(indices, crop):
-    """ImageNet sample images, central crop x crop, normalised as the course's preprocess: (N, 3, crop, crop)."""
-    import os
+    """ImageNet sample images (central crop x crop), as the public checks normalise them, and labels."""
+    from gradekit.autograde.imagenet import imagenet, normalised
 
-    with np.load(os.path.join(data_folder("imagenet25"), "imagenet_val_25.npz"), allow_pickle=False) as npz:
-        X, y = npz["X"][indices], npz["y"][indices].astype(np.int64)
-    top = (X.shape[1] - crop) // 2
-    X = X[:, top:top + crop, top:top + crop]
-    return ((X / 255.0 - IMAGENET_MEAN) / IMAGENET_STD).transpose(0, 3, 1, 2).copy(), y
+    X, y = imagenet(os.path.dirname(data_folder("imagenet25")))
+    return normalised(X[indices], crop=crop), y[indices]
 
 
 def NetworkVisualization(reference):

@@ -1,5 +1,4 @@
 """kNN hidden checks: the reference on fresh inputs, and the chosen k on CIFAR-10."""
-import numpy as np
 import pytest
 
 from gradekit.autograde.checks import accuracy, assert_close, assert_equal

@@ -1,5 +1,4 @@
 """SVM hidden checks: the reference on fresh CIFAR-shaped inputs, and best_svm on val."""
-import numpy as np
 import pytest
 
 from gradekit.autograde.checks import accuracy, assert_close

@@ -4,7 +4,6 @@ The networks are compared by behaviour, not by their layer names: the student's 
 the reference's parameter shapes in the same order, and, given the reference's (random) weights,
 compute the reference's outputs in float64.
 """
-import numpy as np
 import pytest
 import torch
 

@@ -1,39 +1,15 @@
 """NetworkVisualization hidden checks (5 points): the three functions against the reference on
 random ImageNet images, labels, targets and settings, on this SqueezeNet."""
-import os
-
 import numpy as np
 import pytest
 import torch
 
 from gradekit.autograde.checks import assert_close
+from gradekit.autograde.imagenet import imagenet, normalised, squeezenet
 
 pytestmark = pytest.mark.notebook("NetworkVisualization")
 NV = "cs231n.net_visualization."
 OPS = "gradekit.autograde.torch_ops."
-MEAN = np.array([0.485, 0.456, 0.406])
-STD = np.array([0.229, 0.224, 0.225])
-
-
-# -- as in the public checks ----------------------------------------------------------------------
-def imagenet(data_dir):
-    """(X uint8 (25, 224, 224, 3), y) of imagenet_val_25.npz, read without its pickled label map."""
-    with np.load(os.path.join(data_dir, "imagenet_val_25", "imagenet_val_25.npz"), allow_pickle=False) as npz:
-        return npz["X"], npz["y"].astype(np.int64)
-
-
-def normalised(images, crop=None):
-    """uint8 (N, H, W, 3) -> the model's float64 input (N, 3, H, W), optionally the central crop."""
-    if crop is not None:
-        top, left = (images.shape[1] - crop) // 2, (images.shape[2] - crop) // 2
-        images = images[:, top:top + crop, left:left + crop]
-    return ((images / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2).copy()
-
-
-def squeezenet(process, data_dir, float64=False):
-    model = process.call("cs231n.squeezenet.load_squeezenet", os.path.join(data_dir, "squeezenet"),
-                         input="imagenet", keep=True)
-    return model.double() if float64 else model
 
 
 def as_array(value, what, shape):

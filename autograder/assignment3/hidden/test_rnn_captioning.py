@@ -1,5 +1,4 @@
 """RNN_Captioning hidden checks: the RNN and the captioning loss against the reference."""
-import numpy as np
 import pytest
 
 from gradekit.autograde.captioning import assert_model_matches_reference

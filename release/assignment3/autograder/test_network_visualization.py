@@ -7,42 +7,19 @@ never by what the student's code reports. Images are the course's ImageNet sampl
 here as the notebook's `preprocess` does; fixed-input values come from the reference on this
 SqueezeNet (public/expected/NetworkVisualization.npz).
 """
-import os
-
 import numpy as np
 import pytest
 import torch
 
 from gradekit.autograde.checks import assert_close, assert_finite, assert_shape
+from gradekit.autograde.imagenet import imagenet, normalised, squeezenet
 
 pytestmark = pytest.mark.notebook("NetworkVisualization")
 NV = "cs231n.net_visualization."
 OPS = "gradekit.autograde.torch_ops."
 LOAD = "cs231n.squeezenet.load_squeezenet"
-MEAN = np.array([0.485, 0.456, 0.406])
-STD = np.array([0.229, 0.224, 0.225])
 FOOL_INDEX, FOOL_TARGET = 0, 6  # the course's fooling example (a stingray)
 STEP = dict(index=5, target_y=76, l2_reg=1e-3, learning_rate=25)  # the course's class-visualization settings
-
-
-def imagenet(data_dir):
-    """(X uint8 (25, 224, 224, 3), y) of imagenet_val_25.npz, read without its pickled label map."""
-    with np.load(os.path.join(data_dir, "imagenet_val_25", "imagenet_val_25.npz"), allow_pickle=False) as npz:
-        return npz["X"], npz["y"].astype(np.int64)
-
-
-def normalised(images, crop=None):
-    """uint8 (N, H, W, 3) -> the model's float64 input (N, 3, H, W), optionally the central crop."""
-    if crop is not None:
-        top, left = (images.shape[1] - crop) // 2, (images.shape[2] - crop) // 2
-        images = images[:, top:top + crop, left:left + crop]
-    return ((images / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2).copy()
-
-
-def squeezenet(process, data_dir, float64=False):
-    """SqueezeNet with the course's input convention, kept in `process` (worker or reference)."""
-    model = process.call(LOAD, os.path.join(data_dir, "squeezenet"), input="imagenet", keep=True)
-    return model.double() if float64 else model
 
 
 @pytest.fixture
