@@ -12,7 +12,6 @@ accuracy (after the Solver has restored its best parameters), which must exceed 
 10 minutes of training on a 2-core machine. Numpy's BLAS uses N threads (default: all cores).
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -42,16 +41,7 @@ sys.path.insert(0, os.path.join(ROOT, 'solutions', 'assignment2'))
 from cs231n.classifiers.convnet import ConvNet, load_convnet, save_convnet  # noqa: E402,F401
 from cs231n.data_utils import get_CIFAR10_data  # noqa: E402
 from cs231n.solver import Solver  # noqa: E402
-
-
-def solution_cell():
-    """The source of the reference best-ConvNet cell of the notebook."""
-    with open(NOTEBOOK) as f:
-        notebook = json.load(f)
-    for cell in notebook['cells']:
-        if cell['metadata'].get('nbgrader', {}).get('grade_id') == CELL_ID:
-            return ''.join(cell['source'])
-    raise SystemExit('%s: no cell %r' % (NOTEBOOK, CELL_ID))
+from notebook_cells import solution_cell  # noqa: E402
 
 
 class TimedSolver(Solver):
@@ -109,7 +99,7 @@ def main():
     np.random.seed(ARGS.seed)
     namespace = {'np': np, 'time': time, 'data': data, 'grading': True, 'seed': ARGS.seed,
                  'ConvNet': ConvNet, 'Solver': TimedSolver}
-    source = solution_cell()
+    source = solution_cell(NOTEBOOK, CELL_ID)
     started = time.perf_counter()
     exec(compile(source, CELL_ID, 'exec'), namespace)
     cell_seconds = time.perf_counter() - started

@@ -11,7 +11,6 @@ time of one epoch of the course's Part IV network (the Sequential three-layer Co
 Nesterov momentum), so that the figure reads as "this many course epochs".
 """
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -41,16 +40,7 @@ sys.path.insert(0, os.path.join(ROOT, "solutions", "assignment2"))
 from cs231n import torch_nets  # noqa: E402
 from cs231n.torch_artifacts import load_torch_model, save_torch_model  # noqa: E402
 from cs231n.torch_data import cifar10_loaders, load_cifar10_images, predict  # noqa: E402
-
-
-def solution_cell():
-    """The source of the reference open-ended cell of the notebook."""
-    with open(NOTEBOOK) as f:
-        notebook = json.load(f)
-    for cell in notebook["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == CELL_ID:
-            return "".join(cell["source"])
-    raise SystemExit(f"{NOTEBOOK}: no cell {CELL_ID!r}")
+from notebook_cells import solution_cell  # noqa: E402
 
 
 def run_cell(loaders):
@@ -61,7 +51,7 @@ def run_cell(loaders):
                      seed=ARGS.seed, grading=True)
     torch.manual_seed(ARGS.seed)
     started = time.perf_counter()
-    exec(compile(solution_cell(), CELL_ID, "exec"), namespace)
+    exec(compile(solution_cell(NOTEBOOK, CELL_ID), CELL_ID, "exec"), namespace)
     return namespace, time.perf_counter() - started
 
 

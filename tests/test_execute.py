@@ -67,3 +67,13 @@ def test_a_missing_notebook_is_reported(run):
     report, _ = run("absent")
     assert report == {"status": "missing", "message": "absent.ipynb is missing from the submission",
                       "seconds": report["seconds"]}
+
+
+def test_a_thread_limit_holds_inside_and_leaves_the_environment_as_it_was(monkeypatch):
+    from gradekit.grade import thread_limit
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    with thread_limit(1):
+        assert os.environ["OMP_NUM_THREADS"] == os.environ["MKL_NUM_THREADS"] == "1"
+    assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "3"

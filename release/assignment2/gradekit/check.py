@@ -11,8 +11,9 @@ import sys
 CHECK_TIMEOUT = 1800
 
 
-def pytest_command(assignment, *options):
-    return [sys.executable, "-m", "pytest", assignment.autograder, "-q", "-p", "no:cacheprovider",
+def pytest_command(assignment, *options, paths=None):
+    """pytest on the assignment's autograder (or only on `paths`, test files inside it)."""
+    return [sys.executable, "-m", "pytest", *(paths or [assignment.autograder]), "-q", "-p", "no:cacheprovider",
             "--import-mode=importlib", f"--rootdir={assignment.autograder}", *options]
 
 
@@ -29,8 +30,9 @@ def manifest(assignment):
 
 
 def check(assignment, root, artifacts_dir, execution_json, results_json, data_dir,
-          seed=None, call_timeout=120.0, log_path=None):
-    """Run the checks; returns the per-test outcomes (or raises CheckError with pytest's output)."""
+          seed=None, call_timeout=120.0, log_path=None, paths=None):
+    """Run the checks (all, or those of the test files `paths`); returns the per-test outcomes
+    (or raises CheckError with pytest's output)."""
     options = [f"--submission={root}", f"--artifacts-dir={artifacts_dir}",
                f"--execution-json={execution_json}", f"--reference={assignment.solutions}",
                f"--results-json={results_json}", f"--call-timeout={call_timeout}", "--tb=line"]
@@ -40,7 +42,7 @@ def check(assignment, root, artifacts_dir, execution_json, results_json, data_di
         options.append(f"--grading-seed={seed}")
     if os.path.exists(results_json):
         os.remove(results_json)
-    completed = run(pytest_command(assignment, *options), timeout=CHECK_TIMEOUT)
+    completed = run(pytest_command(assignment, *options, paths=paths), timeout=CHECK_TIMEOUT)
     if log_path:
         with open(log_path, "w") as f:
             f.write(completed.stdout + completed.stderr)

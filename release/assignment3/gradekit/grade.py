@@ -5,6 +5,7 @@
 Each submission's result is written as soon as it is graded and the gradebook is rebuilt from
 every result in the output folder, so an interrupted batch loses nothing already graded.
 """
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -40,7 +41,6 @@ def grade_one(path, options, manifest, student=None):
     timings, execution, outcomes, failure = {}, {}, [], None
     scratch = tempfile.mkdtemp(prefix=f"gradekit-{student}-")
     try:
-        limit_threads(options.threads)
         started = time.monotonic()
         root = unpack.unpack(path, os.path.join(scratch, "submission"), assignment)
         runs = shutil.copytree(root, os.path.join(scratch, "execution"))
@@ -48,17 +48,19 @@ def grade_one(path, options, manifest, student=None):
 
         started = time.monotonic()
         store = reuse.Store(options.reuse_dir, root) if options.reuse_dir else None
-        execution = execute.execute_all(runs, assignment.notebooks, os.path.join(out_dir, "notebooks"),
-                                        parameters(options, out_dir), options.cell_timeout, store)
+        with thread_limit(options.threads):
+            execution = execute.execute_all(runs, assignment.notebooks, os.path.join(out_dir, "notebooks"),
+                                            parameters(options, out_dir), options.cell_timeout, store)
         timings["execute"] = time.monotonic() - started
         report_json = os.path.join(out_dir, "execution.json")
         check.write_json(report_json, execution)
 
         started = time.monotonic()
-        checked = check.check(assignment, root, os.path.join(out_dir, "artifacts"), report_json,
-                              os.path.join(out_dir, "checks.json"), options.data_dir,
-                              seed=options.grading_seed, call_timeout=options.call_timeout,
-                              log_path=os.path.join(out_dir, "checks.log"))
+        with thread_limit(options.threads):
+            checked = check.check(assignment, root, os.path.join(out_dir, "artifacts"), report_json,
+                                  os.path.join(out_dir, "checks.json"), options.data_dir,
+                                  seed=options.grading_seed, call_timeout=options.call_timeout,
+                                  log_path=os.path.join(out_dir, "checks.log"))
         outcomes = checked["tests"]
         timings["check"] = time.monotonic() - started
     except unpack.SubmissionError as exc:
@@ -77,11 +79,25 @@ def grade_one(path, options, manifest, student=None):
     return result
 
 
-def limit_threads(threads):
-    """Cap the BLAS threads of the kernels and checks this process starts (parallel grading)."""
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def thread_limit(threads):
+    """Cap the BLAS and torch threads of the kernels and checks started inside (parallel grading),
+    then restore the environment: a batch graded in this process must not leave its limit on
+    whatever this process runs next."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     if threads:
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[name] = str(threads)
+        os.environ.update({name: str(threads) for name in THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def parameters(options, out_dir):
