@@ -98,9 +98,7 @@ def gradcheck(target, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-3):
     Returns {"passed": bool, "message": str}: the verdict and, when it fails, why (torch's message
     with the numerical and analytical Jacobians, shortened). The function's own errors propagate,
     so that an unfinished function is reported as such, not as a failed gradient check."""
-    from gradekit.autograde.worker import resolve
-
-    function = resolve(target) if isinstance(target, str) else target
+    function = callable_of(target)
     if isinstance(function, torch.nn.Module):
         function.double()
     inputs = [float64_leaves(x) for x in inputs]
@@ -133,12 +131,17 @@ def repeated(target, times, x, *args, **kwargs):
     in place (an optimisation step such as the class-visualization update); returns `x` as the
     calls left it. In-place updates are lost across the worker boundary, and a step that leaves
     state behind (an unzeroed `x.grad`) shows only from the second call on."""
-    from gradekit.autograde.worker import resolve
-
-    function = resolve(target) if isinstance(target, str) else target
+    function = callable_of(target)
     for _ in range(times):
         function(x, *args, **kwargs)
     return x
+
+
+def callable_of(target):
+    """A dotted path ("cs231n.gan.generator") resolved as the worker resolves calls; a callable as it is."""
+    from gradekit.autograde.worker import resolve
+
+    return resolve(target) if isinstance(target, str) else target
 
 
 def float64_leaves(value):
