@@ -44,7 +44,7 @@ def main():
         solved = reference.write(assignment, os.path.join(work, "reference"))
         options = grade.Options(assignment, os.path.join(work, "out"), os.path.abspath(args.data_dir))
         started = time.monotonic()
-        result = grade.grade_one(solved, options, check.manifest(assignment))
+        result = grade.grade_one(solved, options, check.manifest(assignment), "reference")
         total = time.monotonic() - started
     print(f"grading one {assignment.name} submission (the reference solution), {os.cpu_count()} cores")
     print(f"  baseline: empty notebook through papermill   {baseline:7.1f} s")

@@ -41,6 +41,11 @@ def main(argv=None):
     grade.add_argument("--threads", type=int, help="BLAS threads per notebook kernel (default: cores / jobs)")
     grade.add_argument("--reuse-executions", metavar="DIR",
                        help="keep executed notebooks in DIR and reuse them when nothing they depend on changed")
+    grade.add_argument("--notebooks", help="grade only these notebooks, comma-separated (e.g. knn,svm)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code without the sandbox (a submission can then forge grades; "
+                            "each result records it)")
+    grade.add_argument("--memory-limit", type=int, default=6144, help="MB of memory per sandbox (default 6144)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar or failure list")
 
     args = parser.parse_args(argv)
@@ -81,19 +86,32 @@ def cmd_examples(args):
 
 
 def cmd_grade(args):
-    from gradekit import course, grade, report
+    from gradekit import course, grade, report, sandbox
 
     assignment = course.load(args.assignment)
+    paths, refused = submissions_to_grade(args.submissions)
+    if not paths:
+        return 1
     for name in datasets.missing(args.data_dir, assignment.data):
         print(f"gradekit grade: no {datasets.FOLDERS[name]} in {args.data_dir}: "
               f"run `gradekit data {name} --dest {args.data_dir}`", file=sys.stderr)
         return 1
     options = grade.Options(assignment, os.path.abspath(args.out), os.path.abspath(args.data_dir),
                             args.cell_timeout, args.call_timeout, args.seed, args.grading_seed,
-                            threads=args.threads, reuse_dir=args.reuse_executions)
-    results = grade.grade_all(args.submissions, options, jobs=args.jobs, scheduler=args.scheduler,
-                              progress=not args.quiet)
-    print(report.score_table(results, assignment.notebooks))
+                            threads=args.threads, reuse_dir=args.reuse_executions, sandbox=not args.no_sandbox,
+                            limits=sandbox.Limits(memory_mb=args.memory_limit),
+                            notebooks=tuple(args.notebooks.split(",")) if args.notebooks else None)
+    try:
+        graded = options.graded()
+        results = grade.grade_all(paths, options, jobs=args.jobs, scheduler=args.scheduler,
+                                  progress=not args.quiet)
+    except (ValueError, sandbox.SandboxError) as exc:
+        print(f"gradekit grade: {exc}", file=sys.stderr)
+        return 1
+    if args.no_sandbox:
+        print("gradekit grade: graded WITHOUT a sandbox (--no-sandbox): student code could read and write "
+              "what this user can", file=sys.stderr)
+    print(report.score_table(results, graded.notebooks))
     if not args.quiet:
         for result in results:
             lines = report.failures(result, limit=8)
@@ -101,4 +119,23 @@ def cmd_grade(args):
                 print(f"\n{result['student_id']}: {result.get('error') or ''}")
                 print("\n".join(lines))
     print(f"\ngradebook: {os.path.join(args.out, 'gradebook.csv')}")
-    return 0
+    return exit_status(results, refused)
+
+
+def submissions_to_grade(paths):
+    """(the paths to grade, {refused path: reason}); each refused one (it does not exist or cannot
+    be read, its name is not a safe student_id, or it is a second submission of one student_id) is
+    reported in one line and gets no row."""
+    from gradekit import grade
+
+    ids, refused = grade.student_ids(paths)
+    for message in refused.values():
+        print(f"gradekit grade: {message}", file=sys.stderr)
+    return list(ids), refused
+
+
+def exit_status(results, refused):
+    """1 if a submission was refused or could not be graded (status `failed`), else 0."""
+    if refused:
+        print(f"gradekit grade: {len(refused)} submission(s) not graded, listed above", file=sys.stderr)
+    return 1 if refused or any(r.get("status") == "failed" for r in results) else 0

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Set up a fresh machine: a virtual environment with gradekit and its pinned dependencies, and
-# CIFAR-10 in data/ (from ../shared/data when it is there, else the official download).
+# Set up a fresh machine: bubblewrap (Debian package), a virtual environment with gradekit and its
+# pinned dependencies, and CIFAR-10 in data/ (from ../shared/data when it is there, else the official download).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+# bubblewrap: the sandbox every process running student code is graded in (gradekit/sandbox.py).
+if ! command -v bwrap >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+    else
+        echo "setup: bubblewrap is missing: install it (Debian: sudo apt-get install bubblewrap);" \
+             "without it gradekit grade refuses to grade unless given --no-sandbox" >&2
+    fi
+fi
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi

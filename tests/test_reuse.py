@@ -78,14 +78,28 @@ def test_change_to_the_notebook_executes_again(submission, tmp_path):
     assert not run(submission, tmp_path, "two")[0].get("reused")
 
 
-def test_kept_notebook_has_no_trace_cell(submission, tmp_path):
-    _, out = run(submission, tmp_path, "one")
-    _, again = run(submission, tmp_path, "two")
-    for folder in (out, again):
-        cells = nbformat.read(str(folder / "notebooks" / "task.ipynb"), as_version=4).cells
-        assert not any(reuse.TRACE_MARK in "".join(o.get("text", "") for o in c.get("outputs", []))
-                       for c in cells)
-        assert len([c for c in cells if c.cell_type == "code"]) == len(NOTEBOOK_CELLS) + 1  # + injected
+def test_a_module_imported_through_another_module_is_part_of_the_key(submission, tmp_path):
+    write(str(submission / "pkg" / "used.py"), "from .deep import VALUE\n")
+    write(str(submission / "pkg" / "deep.py"), "VALUE = 1\n")
+    run(submission, tmp_path, "one")
+    write(str(submission / "pkg" / "deep.py"), "VALUE = 3\n")
+    report, out = run(submission, tmp_path, "two")
+    assert not report.get("reused") and saved_value(out) == 3
+
+
+def test_a_module_imported_by_a_name_in_a_string_is_part_of_the_key(submission, tmp_path):
+    write(str(submission / "pkg" / "used.py"), "import importlib\nVALUE = importlib.import_module('pkg.unused').OTHER\n")
+    run(submission, tmp_path, "one")
+    write(str(submission / "pkg" / "unused.py"), "OTHER = 4\n")
+    report, out = run(submission, tmp_path, "two")
+    assert not report.get("reused") and saved_value(out) == 4
+
+
+def test_what_a_notebook_prints_does_not_change_what_it_is_stored_under(submission, tmp_path):
+    store = reuse.Store(str(tmp_path / "store"), str(submission))
+    before = store.key("task", {"grading": True})
+    run(submission, tmp_path, "one")
+    assert store.key("task", {"grading": True}) == before
 
 
 def test_failed_run_is_not_stored(submission, tmp_path):

@@ -1,6 +1,9 @@
 """Student code runs in a worker process; its failures come back as messages naming the code."""
 import os
+import re
+import resource
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -8,8 +11,9 @@ import pytest
 from gradekit.autograde.student import StudentError, StudentProcess
 
 PACKAGE = '''
-import os, time
+import io, json, os, struct, sys, time
 import numpy as np
+from gradekit.autograde import wire
 
 def double(x, factor=2):
     print("student output that must not disturb the protocol")
@@ -31,6 +35,44 @@ def returns_object():
 
 def where():
     return os.getpid()
+
+def zeros(dtype):
+    return np.zeros(3, dtype=dtype)
+
+def _answers():
+    """The worker's answer stream, found as hostile code can: a local of the worker's loop."""
+    frame = sys._getframe()
+    while "answers" not in frame.f_locals:
+        frame = frame.f_back
+    return frame.f_locals["answers"]
+
+def _send(data, then_exit_after=None):
+    answers = _answers()
+    answers.write(data)
+    answers.flush()
+    if then_exit_after is not None:
+        time.sleep(then_exit_after)
+        os._exit(3)
+
+def stop_halfway():
+    _send(struct.pack(">Q", 100), then_exit_after=10)
+
+def announce_6_gib():
+    header = json.dumps({"ok": True, "value": None}).encode()
+    _send(struct.pack(">Q", len(header)) + header + struct.pack(">Q", 6 << 30), then_exit_after=10)
+
+def stop_reading():
+    """Answers None at once, then reads nothing for 10 s."""
+    wire.write_message(_answers(), {"ok": True, "value": None})
+    time.sleep(10)
+
+def lie_object():
+    """An answer holding a pickled object array (the worker itself refuses to send one)."""
+    header = json.dumps({"ok": True, "value": {"$array": "a0"}}).encode()
+    blob = io.BytesIO()
+    np.savez(blob, a0=np.array([{"k": 1}], dtype=object))
+    blob = blob.getvalue()
+    _send(struct.pack(">Q", len(header)) + header + struct.pack(">Q", len(blob)) + blob)
 
 class Counter:
     def __init__(self, start):
@@ -98,6 +140,50 @@ def test_objects_are_lost_when_the_worker_restarts(student):
 def test_a_missing_function_is_a_student_error(student):
     with pytest.raises(StudentError, match="AttributeError"):
         student.call("pkg.nothing_here")
+
+
+def test_an_answer_that_stops_halfway_times_out_at_the_call_limit(student):
+    start = time.monotonic()
+    with pytest.raises(StudentError, match=r"stop_halfway did not return within 1 s \(time limit\)"):
+        student.call("pkg.stop_halfway", timeout=1)
+    assert time.monotonic() - start < 1 + 2
+
+
+def test_a_worker_that_stops_reading_its_input_times_out_at_the_call_limit(student):
+    assert student.call("pkg.stop_reading") is None  # the worker now sleeps instead of reading
+    start = time.monotonic()
+    with pytest.raises(StudentError, match=r"double stopped reading its input: its arguments were not read "
+                                           r"within 1 s \(time limit\)"):
+        student.call("pkg.double", np.zeros(50_000_000 // 8), timeout=1)
+    assert time.monotonic() - start < 1 + 2
+    assert student.call("pkg.double", 2) == 4  # a new worker
+
+
+def test_an_answer_announcing_6_gib_is_refused_before_it_is_read(student):
+    start, peak = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(StudentError, match=r"announce_6_gib sent an answer the grader does not read: "
+                                           r"a message of 6 GiB was announced; the limit is 512 MiB"):
+        student.call("pkg.announce_6_gib")
+    assert time.monotonic() - start < 2
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 100 * 1024  # KiB: the grader did not grow
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "float16", "<U3", "S3", "datetime64[s]", "V8"])
+def test_an_answer_that_is_not_real_numbers_is_refused_naming_the_function(student, dtype):
+    with pytest.raises(StudentError, match=rf"^zeros returned a {re.escape(np.dtype(dtype).name)} array; "
+                                           r"only real float/integer arrays are graded$"):
+        student.call("pkg.zeros", dtype)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint16", "int64", "float32", "float64"])
+def test_boolean_integer_float32_and_float64_answers_are_accepted(student, dtype):
+    assert student.call("pkg.zeros", dtype).dtype == dtype
+
+
+def test_an_object_array_a_lying_worker_sends_is_refused_without_unpickling(student):
+    with pytest.raises(StudentError, match=r"lie_object sent an answer the grader does not read: "
+                                           r"array 'a0' is an array of Python objects"):
+        student.call("pkg.lie_object")
 
 
 TORCH_PACKAGE = '''
@@ -210,6 +296,14 @@ def test_gradcheck_runs_in_the_worker_and_returns_only_the_verdict(torch_student
     assert not wrong["passed"] and "Jacobian mismatch" in wrong["message"]
     detached = torch_student.call(OPS + "gradcheck", "tpkg.detached_square_sum", x)
     assert not detached["passed"] and "no gradient flows" in detached["message"]
+
+
+def test_a_float16_or_complex_tensor_answer_is_refused_naming_the_function(torch_student):
+    import torch
+
+    for dtype, name in ((torch.float16, "float16"), (torch.complex64, "complex64")):
+        with pytest.raises(StudentError, match=rf"^twice returned a {name} array; only real float/integer"):
+            torch_student.call("tpkg.twice", torch.ones(2, dtype=dtype))
 
 
 def test_an_error_in_a_helper_given_a_kept_object_names_that_object(torch_student):

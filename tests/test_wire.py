@@ -1,8 +1,16 @@
 """Values cross the grading boundary as JSON and npz, exactly and without pickle."""
+import io
+import json
+import re
+import struct
+import zipfile
+
 import numpy as np
 import pytest
+from numpy.lib import format as npy
 
-from gradekit.autograde import wire
+from gradekit.autograde import plugin, wire
+from gradekit.autograde.plugin import Artifacts
 
 
 def round_trip(value):
@@ -41,7 +49,7 @@ def test_arbitrary_objects_are_refused():
 def test_the_array_payload_is_read_without_pickle():
     header, blob = wire.encode(np.arange(3))
     assert b"pickle" not in header
-    np.load(__import__("io").BytesIO(blob), allow_pickle=False)  # raises if it needed pickle
+    np.load(io.BytesIO(blob), allow_pickle=False)  # raises if it needed pickle
 
 
 def test_torch_tensors_come_back_as_tensors_of_the_same_dtype():
@@ -72,3 +80,146 @@ def test_numpy_values_cross_without_importing_torch():
             "print('torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+# -- limits: nothing is read before its size is known to be small enough ------------------------
+def framed(header, blob_size):
+    """The start of a message: its header, then a blob length (and no blob)."""
+    return io.BytesIO(struct.pack(">Q", len(header)) + header + struct.pack(">Q", blob_size))
+
+
+def test_a_message_announcing_more_than_the_limit_is_refused_before_its_arrays_are_read():
+    with pytest.raises(wire.WireError, match=r"a message of 6 GiB was announced; the limit is 512 MiB"):
+        wire.read_message(framed(b'{"ok": true}', 6 << 30))
+
+
+def test_a_header_announcing_more_than_the_limit_is_refused_before_it_is_read():
+    stream = io.BytesIO(struct.pack(">Q", 1 << 40))
+    with pytest.raises(wire.WireError, match=r"a message header of 1024 GiB was announced; the limit is 8 MiB"):
+        wire.read_message(stream)
+
+
+def test_the_limit_of_a_message_can_be_set_by_the_reader():
+    header, blob = wire.encode(np.zeros(1000))
+    message = io.BytesIO(struct.pack(">Q", len(header)) + header + struct.pack(">Q", len(blob)) + blob)
+    with pytest.raises(wire.WireError, match="the limit is 4 KiB"):
+        wire.read_message(message, max_bytes=4096)
+
+
+def npy_bytes(array=None, header=None):
+    """An .npy file: `array`'s, or `header` (a dict) followed by `array`'s data only."""
+    buf = io.BytesIO()
+    if header is None:
+        np.save(buf, array, allow_pickle=True)
+    else:
+        npy.write_array_header_1_0(buf, header)
+        buf.write(array.tobytes())
+    return buf.getvalue()
+
+
+def npz_bytes(**members):
+    """An npz of raw .npy members (`npy_bytes`), written as numpy does."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name + ".npy", data)
+    return buf.getvalue()
+
+
+LYING = npy_bytes(np.zeros(2), header={"descr": "<f8", "fortran_order": False, "shape": (100000, 100000)})
+
+
+def test_an_npy_header_claiming_more_data_than_its_member_holds_is_refused():
+    header = json.dumps({"$array": "a0"}).encode()
+    with pytest.raises(wire.WireError, match=r"'a0' claims shape \(100000, 100000\) of float64 \(74.5 GiB\) "
+                                             r"but holds 16 bytes"):
+        wire.decode(header, npz_bytes(a0=LYING))
+
+
+def never_decompressed(*args, **kwargs):
+    raise AssertionError("a member was decompressed")
+
+
+def test_an_npz_whose_arrays_declare_more_than_the_budget_is_refused_before_any_is_read(monkeypatch):
+    blob = npz_bytes(a=npy_bytes(np.zeros(1000)), b=npy_bytes(np.zeros(1000)))
+    monkeypatch.setattr(zipfile.ZipFile, "open", never_decompressed)
+    with pytest.raises(wire.WireError, match=r"the message holds 15.9 KiB of arrays when decompressed; "
+                                             r"the limit is 10 KiB"):
+        wire.decode(b"null", blob, max_bytes=10 * 1024)
+
+
+def test_fortran_order_and_structured_arrays_are_read_back_exactly():
+    value = {"F": np.asfortranarray(np.arange(6.0).reshape(2, 3)), "s": np.array("batchnorm"),
+             "e": np.zeros((0, 4), dtype=np.int8), "r": np.zeros(2, dtype=[("x", "<f4"), ("y", ">i2")])}
+    back = round_trip(value)
+    for key, array in value.items():
+        assert back[key].dtype == array.dtype and np.array_equal(back[key], array)
+        assert back[key].flags.writeable
+
+
+# -- arrays from the student: only real numbers are graded ----------------------------------------
+def test_complex_float16_string_and_void_arrays_from_the_student_are_refused():
+    for dtype in ("complex128", "float16", "<U3", "S3", "V8", "datetime64[s]"):
+        with pytest.raises(wire.RefusedArray, match=rf"returned a {re.escape(np.dtype(dtype).name)} array; "
+                                                    r"only real float/integer arrays are graded"):
+            wire.decode(*wire.encode({"x": np.zeros(2, dtype=dtype)}), from_student=True)
+
+
+def test_arrays_the_grader_sends_are_not_limited_to_real_numbers():
+    assert round_trip(np.array(["train"])).dtype.kind == "U"
+
+
+def test_float16_and_complex_tensors_from_the_student_are_refused():
+    import torch
+
+    for tensor in (torch.zeros(2, dtype=torch.float16), torch.zeros(2, dtype=torch.complex64),
+                   torch.zeros(2, dtype=torch.bfloat16)):
+        with pytest.raises(wire.RefusedArray, match=r"returned a (float16 array|complex64 array|bfloat16 tensor)"):
+            wire.student_array(tensor)
+    assert wire.student_array(torch.zeros(2, dtype=torch.int64)) is not None
+
+
+# -- artefacts: read through the same reader, lazily ---------------------------------------------
+def artifacts_with(tmp_path, name, data):
+    (tmp_path / "artifacts").mkdir(exist_ok=True)
+    (tmp_path / "artifacts" / f"{name}.npz").write_bytes(data)
+    return Artifacts(str(tmp_path / "artifacts"), None)
+
+
+def test_an_artefact_reads_as_a_mapping_of_its_arrays(tmp_path):
+    buf = io.BytesIO()
+    np.savez(buf, W=np.ones((2, 3)), normalization=np.array("none"))
+    saved = artifacts_with(tmp_path, "fc_net", buf.getvalue()).load("fc_net")
+    assert sorted(saved) == ["W", "normalization"] and "W" in saved and "b" not in saved and len(saved) == 2
+    assert saved["W"].shape == (2, 3) and str(saved["normalization"]) == "none" and saved.get("b") is None
+    assert set(dict(saved)) == set(saved.keys())
+    with pytest.raises(KeyError):
+        saved["b"]
+
+
+def test_an_artefact_key_no_check_indexes_is_never_read(tmp_path):
+    saved = artifacts_with(tmp_path, "svm", npz_bytes(W=npy_bytes(np.ones(3)), junk=LYING)).load("svm")
+    assert np.array_equal(saved["W"], np.ones(3)) and "junk" in saved
+    with pytest.raises(AssertionError, match=r"artifacts/svm.npz cannot be read as plain arrays: array 'junk' claims"):
+        saved["junk"]
+
+
+def test_a_zip_bomb_artefact_is_refused_naming_the_file_its_size_and_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(plugin, "ARTIFACT_LIMIT", 16 << 20, raising=False)
+    path = tmp_path / "artifacts" / "softmax.npz"
+    path.parent.mkdir()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("W.npy", "w", force_zip64=True) as f:
+        npy.write_array_header_1_0(f, {"descr": "|u1", "fortran_order": False, "shape": (64 << 20,)})
+        for _ in range(64):
+            f.write(bytes(1 << 20))
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(AssertionError, match=r"artifacts/softmax.npz cannot be read as plain arrays: the file holds "
+                                             r"64 MiB of arrays when decompressed; the limit is 16 MiB"):
+        Artifacts(str(path.parent), None).load("softmax")
+
+
+def test_an_artefact_holding_python_objects_is_refused_without_unpickling(tmp_path):
+    saved = artifacts_with(tmp_path, "knn", npz_bytes(best_k=npy_bytes(np.array([{"k": 5}], dtype=object))))
+    with pytest.raises(AssertionError, match=r"artifacts/knn.npz cannot be read as plain arrays: "
+                                             r"array 'best_k' is an array of Python objects"):
+        saved.load("knn")["best_k"]

@@ -20,7 +20,9 @@ import zlib
 import numpy as np
 import pytest
 
+from gradekit.autograde import wire
 from gradekit.autograde.student import StudentError, StudentProcess
+from gradekit.sandbox import Spec
 
 
 def pytest_addoption(parser):
@@ -37,6 +39,8 @@ def pytest_addoption(parser):
     group.addoption("--manifest-json", default=None, help="with --collect-only: write the tests and points here")
     group.addoption("--call-timeout", type=float, default=120.0, help="seconds one student call may take")
     group.addoption("--grading-seed", type=int, default=None, help="seed of the inputs hidden checks draw")
+    group.addoption("--sandbox", default=None,
+                    help="JSON of a gradekit.sandbox.Spec: the worker runs in that sandbox (set by gradekit grade)")
 
 
 def pytest_configure(config):
@@ -55,8 +59,9 @@ def submission_root(config):
 # -- fixtures ---------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def student(request):
-    process = StudentProcess(submission_root(request.config),
-                             timeout=request.config.getoption("call_timeout"))
+    spec = request.config.getoption("sandbox")
+    process = StudentProcess(submission_root(request.config), timeout=request.config.getoption("call_timeout"),
+                             sandbox=Spec.from_json(spec) if spec else None)
     yield process
     process.close()
 
@@ -161,6 +166,10 @@ class Reference:
         return self.seeded(target, seed)(*args, **kwargs)
 
 
+ARTIFACT_LIMIT = 1 << 30
+"""The most the arrays of one artefact file may take decompressed (as their zip declares them)."""
+
+
 class Artifacts:
     """Reads `<name>.npz` as plain arrays; a missing file fails with the reason the notebook gave."""
 
@@ -181,12 +190,30 @@ class Artifacts:
         return path
 
     def load(self, name, notebook=None):
+        """The file's arrays as a read-only mapping: an array is read (decompressed) only when a
+        check indexes its key. A file whose arrays would take more than `ARTIFACT_LIMIT`, or an
+        array that is not plain data, fails naming the file (`wire.read_npz` checks them)."""
         path = self.path(name, notebook)
         try:
-            with np.load(path, allow_pickle=False) as npz:
-                return {key: npz[key] for key in npz.files}
+            return self.Saved(path, name)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is the submission's fault
             raise AssertionError(f"artifacts/{name}.npz cannot be read as plain arrays: {exc}") from None
+
+    class Saved(wire.NpzArrays):
+        """The arrays of `artifacts/<name>.npz`, read when indexed; one that cannot be read fails
+        as the whole file did before (an AssertionError naming the file)."""
+
+        def __init__(self, path, name):
+            super().__init__(path, ARTIFACT_LIMIT, what="the file")
+            self.name = name
+
+        def __getitem__(self, key):
+            if key not in self:
+                raise KeyError(key)
+            try:
+                return super().__getitem__(key)
+            except Exception as exc:  # noqa: BLE001 - any unreadable array is the submission's fault
+                raise AssertionError(f"artifacts/{self.name}.npz cannot be read as plain arrays: {exc}") from None
 
 
 def notebook_of(item):
@@ -252,6 +279,9 @@ class Recorder:
     def pytest_terminal_summary(self, terminalreporter):
         if not self.items:
             return
+        if not self.config.getoption("sandbox"):
+            terminalreporter.write_line("gradekit: your code ran without a sandbox (local checks); "
+                                        "grading runs it in one")
         earned = possible = 0.0
         for nodeid, item in self.items.items():
             possible += item["points"]

@@ -18,21 +18,25 @@ def pytest_command(assignment, *options, paths=None):
 
 
 def manifest(assignment):
-    """Every autograder test with its notebook and points (from pytest's collection)."""
-    path = os.path.join(assignment.autograder, ".manifest.json")
-    try:
-        run(pytest_command(assignment, "--collect-only", f"--manifest-json={path}"), timeout=300)
+    """Every autograder test with its notebook and points (from pytest's collection), written to a
+    private temporary folder: graders running at once in one checkout never share the file."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="gradekit-manifest-") as folder:
+        path = os.path.join(folder, "manifest.json")
+        completed = run(pytest_command(assignment, "--collect-only", f"--manifest-json={path}"), timeout=300)
+        if not os.path.exists(path):
+            raise CheckError(f"the autograder's tests could not be collected (exit {completed.returncode}): "
+                             f"{(completed.stdout + completed.stderr)[-1500:]}")
         with open(path) as f:
             return json.load(f)["tests"]
-    finally:
-        if os.path.exists(path):
-            os.remove(path)
 
 
 def check(assignment, root, artifacts_dir, execution_json, results_json, data_dir,
-          seed=None, call_timeout=120.0, log_path=None, paths=None):
+          seed=None, call_timeout=120.0, log_path=None, paths=None, spec=None):
     """Run the checks (all, or those of the test files `paths`); returns the per-test outcomes
-    (or raises CheckError with pytest's output)."""
+    (or raises CheckError with pytest's output). With `spec` (a `sandbox.Spec`) the worker that
+    runs the student's code is sandboxed; pytest itself, which scores, never runs it."""
     options = [f"--submission={root}", f"--artifacts-dir={artifacts_dir}",
                f"--execution-json={execution_json}", f"--reference={assignment.solutions}",
                f"--results-json={results_json}", f"--call-timeout={call_timeout}", "--tb=line"]
@@ -40,6 +44,8 @@ def check(assignment, root, artifacts_dir, execution_json, results_json, data_di
         options.append(f"--data-dir={os.path.abspath(data_dir)}")
     if seed is not None:
         options.append(f"--grading-seed={seed}")
+    if spec is not None:
+        options.append(f"--sandbox={spec.to_json()}")
     if os.path.exists(results_json):
         os.remove(results_json)
     completed = run(pytest_command(assignment, *options, paths=paths), timeout=CHECK_TIMEOUT)

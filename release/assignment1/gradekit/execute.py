@@ -4,10 +4,14 @@ The grader's parameters (data folder, artefact folder, seed, grading mode) are i
 notebook's `parameters` cell; every cell has a time limit. A notebook that is missing, corrupt,
 raises, hangs or kills its kernel is reported with the file and cell, and the others still run.
 The executed notebooks are kept for the student and the instructor. With a `reuse.Store`, a
-notebook whose inputs are unchanged since a stored run is not executed again.
+notebook whose inputs are unchanged since a stored run is not executed again. With a
+`sandbox.Spec`, each kernel runs in a sandbox of its own that writes only `root` and the artefact
+folder (`kernel.py`), and every process it started is killed when its notebook ends.
 """
 import json
 import os
+import shutil
+import stat
 import tempfile
 import time
 
@@ -16,14 +20,16 @@ import nbformat
 from gradekit import reuse
 
 DEFAULT_CELL_TIMEOUT = 600
+MAX_ARTIFACT_FILES = 1000
+MAX_ARTIFACT_BYTES = 1 << 30
 
 
-def execute_all(root, notebooks, out_dir, parameters, cell_timeout=DEFAULT_CELL_TIMEOUT, store=None):
+def execute_all(root, notebooks, out_dir, parameters, cell_timeout=DEFAULT_CELL_TIMEOUT, store=None, spec=None):
     """Execute `notebooks` found in `root`; returns {notebook: report} and writes the executed copies."""
-    return {name: execute_one(root, name, out_dir, parameters, cell_timeout, store) for name in notebooks}
+    return {name: execute_one(root, name, out_dir, parameters, cell_timeout, store, spec) for name in notebooks}
 
 
-def execute_one(root, name, out_dir, parameters, cell_timeout, store=None):
+def execute_one(root, name, out_dir, parameters, cell_timeout, store=None, spec=None):
     """Run one notebook; the report says ok or what went wrong, naming the file and cell."""
     filename = f"{name}.ipynb"
     path = os.path.join(root, filename)
@@ -39,37 +45,21 @@ def execute_one(root, name, out_dir, parameters, cell_timeout, store=None):
         return report("corrupt", f"{filename} is not a valid notebook: {problem}")
     os.makedirs(out_dir, exist_ok=True)
     output = os.path.join(out_dir, filename)
+    artifacts = parameters.get("artifacts_dir") or os.path.join(root, "artifacts")
+    os.makedirs(artifacts, exist_ok=True)
     if store is not None:
-        return execute_reusing(store, root, name, output, parameters, cell_timeout, report)
+        restored = store.restore(name, parameters, output, artifacts)
+        if restored is not None:
+            return restored
+    before = reuse.snapshot(artifacts)
     try:
-        run_papermill(path, output, parameters, root, cell_timeout)
+        run_papermill(path, output, parameters, root, cell_timeout, spec)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message in the report
         status, message = explain(exc, output, filename, cell_timeout)
         return report(status, message)
-    return report("ok")
-
-
-def execute_reusing(store, root, name, output, parameters, cell_timeout, report):
-    """Restore a stored run of the notebook, or run it traced and store it if it finishes."""
-    artifacts = parameters["artifacts_dir"]
-    os.makedirs(artifacts, exist_ok=True)
-    restored = store.restore(name, parameters, output, artifacts)
-    if restored is not None:
-        return restored
-    before = reuse.snapshot(artifacts)
-    with tempfile.TemporaryDirectory(prefix="gradekit-traced-") as folder:
-        traced = reuse.traced_copy(os.path.join(root, f"{name}.ipynb"), folder)
-        try:
-            run_papermill(traced, output, parameters, root, cell_timeout)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message in the report
-            status, message = explain(exc, output, f"{name}.ipynb", cell_timeout)
-            strip_trace(output, root, store)
-            return report(status, message)
-    modules = reuse.take_trace(output, root, store.root)
     finished = report("ok")
-    if modules is not None:
-        store.save(name, parameters, output, reuse.written_since(before, artifacts), artifacts,
-                   modules, finished)
+    if store is not None:
+        store.save(name, parameters, output, reuse.written_since(before, artifacts), artifacts, finished)
     return finished
 
 
@@ -87,20 +77,55 @@ def unreadable(path):
     return None
 
 
-def strip_trace(output, root, store):
-    """Keep only the student's cells in a notebook that stopped before the trace cell."""
-    try:
-        reuse.take_trace(output, root, store.root)
-    except Exception:  # noqa: BLE001 - a partial output notebook is still worth keeping as it is
-        pass
-
-
-def run_papermill(path, output, parameters, cwd, cell_timeout):
+def run_papermill(path, output, parameters, cwd, cell_timeout, spec=None):
+    """papermill on one notebook: in a sandbox of its own when `spec` is given (a `sandbox.Spec`),
+    every process of which is killed before this returns; the sandbox's reason for stopping the
+    kernel early, if any, is on the exception as `sandbox_reason`."""
     import papermill
 
-    papermill.execute_notebook(
-        path, output, parameters=parameters, kernel_name="python3", cwd=cwd,
-        progress_bar=False, log_output=False, execution_timeout=cell_timeout, start_timeout=120)
+    from gradekit import kernel, sandbox
+
+    options = dict(parameters=parameters, kernel_name="python3", cwd=cwd, progress_bar=False, log_output=False,
+                   execution_timeout=cell_timeout, start_timeout=120, engine_name=kernel.ENGINE,
+                   output_limit=spec.limits.output_bytes if spec else 1 << 20)
+    if spec is None:
+        papermill.execute_notebook(path, output, **options)
+        return
+    runtime = tempfile.mkdtemp(prefix="gk-")  # short: it holds the kernel's Unix sockets
+    box = sandbox.Sandbox(spec, writable=[cwd, parameters.get("artifacts_dir", cwd), runtime], cwd=cwd)
+    capture = sandbox.Capture(spec.limits.output_bytes)
+    try:
+        papermill.execute_notebook(path, output, km=kernel.kernel_manager(box, capture, runtime), **options)
+    except Exception as exc:
+        exc.sandbox_reason = box.why()
+        raise
+    finally:
+        box.close()
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def collect_artifacts(source, dest):
+    """Copy what the notebooks saved into the output folder: regular files only (no links, no
+    devices), at most MAX_ARTIFACT_FILES files and MAX_ARTIFACT_BYTES in all; returns what was left
+    out, as messages."""
+    left_out, count, total = [], 0, 0
+    for folder, dirs, files in os.walk(source):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, source)
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode):
+                left_out.append(f"artifacts/{rel} is not a regular file (links are not read)")
+            elif count >= MAX_ARTIFACT_FILES or total + info.st_size > MAX_ARTIFACT_BYTES:
+                left_out.append(f"artifacts/{rel} is beyond the {MAX_ARTIFACT_FILES} files / "
+                                f"{MAX_ARTIFACT_BYTES >> 20} MB kept of artefacts")
+            else:
+                count, total = count + 1, total + info.st_size
+                target = os.path.join(dest, rel)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copyfile(path, target, follow_symlinks=False)
+    return left_out
 
 
 def explain(exc, output, filename, cell_timeout):
@@ -112,6 +137,10 @@ def explain(exc, output, filename, cell_timeout):
         cell = student_cell_number(output, exc.cell_index)
         evalue = str(exc.evalue).strip().splitlines()[0][:400] if str(exc.evalue).strip() else ""
         return "error", f"{filename} cell {cell} ({first_line(exc.source)}) raised {exc.ename}: {evalue}"
+    reason = getattr(exc, "sandbox_reason", "")
+    if reason:
+        cell, source = unfinished_cell(output)
+        return "stopped", f"{filename} cell {cell} ({first_line(source)}) {reason}; the kernel was stopped"
     if isinstance(exc, CellTimeoutError):
         cell, source = unfinished_cell(output)
         return "timeout", f"{filename} cell {cell} ({first_line(source)}) exceeded the {cell_timeout:g} s time limit"

@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from gradekit import check, datasets, execute, report, reuse, score, unpack
+from gradekit import check, datasets, execute, report, reuse, sandbox, score, unpack
 from gradekit.course import Assignment
+from gradekit.sandbox import Limits
 
 
 @dataclass
@@ -29,40 +30,61 @@ class Options:
     grading_seed: int | None = None
     threads: int | None = None  # BLAS threads for each submission's processes (None: numpy's default)
     reuse_dir: str | None = None  # a reuse.Store folder: unchanged notebooks are not executed again
+    sandbox: bool = True  # student code in a bubblewrap sandbox (False: --no-sandbox, recorded in results)
+    limits: Limits = dataclasses.field(default_factory=Limits)
+    notebooks: tuple | None = None  # grade only these notebooks (None: all of the assignment's)
+
+    def graded(self):
+        """The assignment as graded: restricted to `notebooks` when some are chosen."""
+        chosen = self.notebooks or self.assignment.notebooks
+        unknown = sorted(set(chosen) - set(self.assignment.notebooks))
+        if unknown:
+            raise ValueError(f"{self.assignment.name} has no notebook {', '.join(unknown)} "
+                             f"(it has {', '.join(self.assignment.notebooks)})")
+        return dataclasses.replace(self.assignment, notebooks=tuple(n for n in self.assignment.notebooks if n in chosen),
+                                   points={n: p for n, p in self.assignment.points.items() if n in chosen})
 
 
-def grade_one(path, options, manifest, student=None):
-    """Grade one submission; never raises: every problem ends up in the result's messages."""
-    assignment = options.assignment
-    student = student or unpack.student_id(path)
+def grade_one(path, options, manifest, student):
+    """Grade one submission; never raises: every problem ends up in the result's messages. Student
+    code runs only in sandboxes whose every process is dead before the result is written."""
+    assignment = options.graded()
+    unpack.check_student_id(student)  # never a path outside out_root, whoever calls
     out_dir = os.path.join(options.out_root, student)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
-    timings, execution, outcomes, failure = {}, {}, [], None
-    scratch = tempfile.mkdtemp(prefix=f"gradekit-{student}-")
+    timings, execution, outcomes, failure, warnings = {}, {}, [], None, []
+    scratch = tempfile.mkdtemp(prefix="gradekit-")
     try:
-        started = time.monotonic()
-        root = unpack.unpack(path, os.path.join(scratch, "submission"), assignment)
-        runs = shutil.copytree(root, os.path.join(scratch, "execution"))
-        timings["unpack"] = time.monotonic() - started
+        with sandbox_slot(options) as spec:
+            started = time.monotonic()
+            root = unpack.unpack(path, os.path.join(scratch, "submission"), assignment)
+            runs = shutil.copytree(root, os.path.join(scratch, "execution"), symlinks=True)
+            artifacts = os.path.join(scratch, "artifacts")
+            os.makedirs(artifacts)
+            if spec is not None:
+                sandbox.give(scratch, spec.uid)
+            timings["unpack"] = time.monotonic() - started
 
-        started = time.monotonic()
-        store = reuse.Store(options.reuse_dir, root) if options.reuse_dir else None
-        with thread_limit(options.threads):
-            execution = execute.execute_all(runs, assignment.notebooks, os.path.join(out_dir, "notebooks"),
-                                            parameters(options, out_dir), options.cell_timeout, store)
-        timings["execute"] = time.monotonic() - started
-        report_json = os.path.join(out_dir, "execution.json")
-        check.write_json(report_json, execution)
+            started = time.monotonic()
+            store = reuse.Store(options.reuse_dir, root) if options.reuse_dir else None
+            with thread_limit(options.threads):
+                execution = execute.execute_all(runs, assignment.notebooks, os.path.join(out_dir, "notebooks"),
+                                                parameters(options, artifacts), options.cell_timeout, store, spec)
+            warnings = execute.collect_artifacts(artifacts, os.path.join(out_dir, "artifacts"))
+            timings["execute"] = time.monotonic() - started
+            report_json = os.path.join(out_dir, "execution.json")
+            check.write_json(report_json, execution)
 
-        started = time.monotonic()
-        with thread_limit(options.threads):
-            checked = check.check(assignment, root, os.path.join(out_dir, "artifacts"), report_json,
-                                  os.path.join(out_dir, "checks.json"), options.data_dir,
-                                  seed=options.grading_seed, call_timeout=options.call_timeout,
-                                  log_path=os.path.join(out_dir, "checks.log"))
-        outcomes = checked["tests"]
-        timings["check"] = time.monotonic() - started
+            started = time.monotonic()
+            with thread_limit(options.threads):
+                checked = check.check(assignment, root, os.path.join(out_dir, "artifacts"), report_json,
+                                      os.path.join(out_dir, "checks.json"), options.data_dir,
+                                      seed=options.grading_seed, call_timeout=options.call_timeout,
+                                      log_path=os.path.join(out_dir, "checks.log"),
+                                      paths=test_files(assignment, manifest), spec=spec)
+            outcomes = checked["tests"]
+            timings["check"] = time.monotonic() - started
     except unpack.SubmissionError as exc:
         failure = str(exc)
     except check.CheckError as exc:
@@ -71,12 +93,32 @@ def grade_one(path, options, manifest, student=None):
         failure = f"grading failed: {type(exc).__name__}: {exc}"
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    result = score.score(assignment, manifest, outcomes, execution, failure)
+    result = score.score(assignment, of_notebooks(manifest, assignment), outcomes, execution, failure)
     result.update(assignment=assignment.name, student_id=student, timestamp=submitted_at(path),
-                  status="graded" if failure is None else "failed", error=failure,
-                  timings={k: round(v, 2) for k, v in timings.items()})
+                  status="graded" if failure is None else "failed", error=failure, warnings=warnings,
+                  sandbox=options.sandbox, timings={k: round(v, 2) for k, v in timings.items()})
     report.write_result(out_dir, result)
     return result
+
+
+def sandbox_slot(options):
+    """The sandbox Spec of one submission (its own uid until the block ends), or None (--no-sandbox)."""
+    if not options.sandbox:
+        return contextlib.nullcontext()
+    return sandbox.slot(readable=[os.path.abspath(options.data_dir)], limits=options.limits)
+
+
+def of_notebooks(manifest, assignment):
+    """The manifest's tests of the notebooks being graded."""
+    return [t for t in manifest if t["notebook"] in assignment.notebooks]
+
+
+def test_files(assignment, manifest):
+    """The autograder's test files for the notebooks being graded (None: all of them)."""
+    if set(assignment.notebooks) == {t["notebook"] for t in manifest}:
+        return None
+    files = sorted({t["id"].split("::")[0] for t in of_notebooks(manifest, assignment)})
+    return [os.path.join(assignment.autograder, f) for f in files]
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -100,11 +142,11 @@ def thread_limit(threads):
                 os.environ[name] = value
 
 
-def parameters(options, out_dir):
+def parameters(options, artifacts):
     """What papermill injects into every notebook."""
     return {
         **datasets.parameters(options.data_dir, options.assignment.data),
-        "artifacts_dir": os.path.abspath(os.path.join(out_dir, "artifacts")),
+        "artifacts_dir": os.path.abspath(artifacts),
         "seed": options.seed,
         "grading": True,
     }
@@ -118,32 +160,58 @@ def submitted_at(path):
 
 
 def student_ids(paths):
-    """A unique student_id per submission (a repeated name gets -2, -3, ...)."""
-    seen, ids = {}, []
+    """The student_id of each submission to grade, and the submissions refused before grading.
+
+    Returns (ids, refused), two dicts in the order of `paths`: `ids` maps each path to grade to its
+    student_id, `refused` each other path to a one-line reason (what `gradekit grade` prints): the
+    path does not exist or cannot be read, its name is not a safe student_id (see
+    unpack.student_id), or it gives the student_id of an earlier path (`alice/` and `alice.zip`;
+    `Alice.zip` and `alice.zip` too, one folder on a case-insensitive disk). Such a second
+    submission is refused, not renamed: a renamed one would be a gradebook row for a student who
+    does not exist. One submission given twice (the same file or folder) is graded once.
+    """
+    ids, refused, owners, files = {}, {}, {}, set()
     for path in paths:
-        base = unpack.student_id(path)
-        seen[base] = seen.get(base, 0) + 1
-        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
-    return ids
+        try:
+            info = unpack.check_readable(path)
+            student = unpack.student_id(path)
+        except unpack.SubmissionError as exc:
+            refused[path] = str(exc)
+            continue
+        if (info.st_dev, info.st_ino) in files:
+            continue
+        key = unpack.id_key(student)
+        if key in owners:
+            refused[path] = (f"{unpack.shown(path)}: student id {student!r} is already that of "
+                             f"{unpack.shown(owners[key])}: not graded (rename one of them)")
+            continue
+        owners[key] = path
+        files.add((info.st_dev, info.st_ino))
+        ids[path] = student
+    return ids, refused
 
 
 def grade_all(paths, options, jobs=1, scheduler=None, progress=True):
     """Grade every submission; results come back in the order given, the gradebook on disk."""
     from tqdm import tqdm
 
+    if options.sandbox and (why := sandbox.unavailable()):
+        raise sandbox.SandboxError(f"cannot sandbox student code: {why}; grading without a sandbox "
+                                   "(--no-sandbox) lets a submission forge its grade")
+    graded = options.graded()
     manifest = check.manifest(options.assignment)
     os.makedirs(options.out_root, exist_ok=True)
-    ids = student_ids(paths)
-    bar = tqdm(total=len(paths), desc=f"grading {options.assignment.name}", unit="submission",
-               disable=not progress)
+    ids, _ = student_ids(paths)  # refused paths are the caller's to report (cli.submissions_to_grade)
+    paths, students = list(ids), list(ids.values())
+    bar = tqdm(total=len(paths), desc=f"grading {graded.name}", unit="submission", disable=not progress)
     results = {}
-    for student, result in run_tasks(paths, ids, options, manifest, jobs, scheduler):
+    for student, result in run_tasks(paths, students, options, manifest, jobs, scheduler):
         results[student] = result
-        report.write_gradebook(options.out_root, options.assignment.notebooks)
+        report.write_gradebook(options.out_root, graded.notebooks)
         bar.set_postfix_str(f"{student}: {result['score']:g}/{result['max_score']:g}")
         bar.update()
     bar.close()
-    return [results[s] for s in ids]
+    return [results[s] for s in students]
 
 
 def run_tasks(paths, ids, options, manifest, jobs, scheduler):

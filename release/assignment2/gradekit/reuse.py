@@ -3,31 +3,29 @@
 Regrading a batch after fixing an autograder check, or grading many variants of one submission
 (the mutant suite), need not execute again a notebook whose inputs are the same. A notebook's
 inputs are: its own bytes, the grader's parameters (except where artefacts go), every file of the
-submission that is neither a notebook nor a Python module, and the Python modules of the
-submission that the kernel had imported when the notebook finished. The last set is only known
-after a run, so a traced run appends one cell that lists the kernel's modules; the cell is removed
-from the kept notebook.
+submission that is neither a notebook nor a Python module, and the submission's Python modules
+that the notebook can import: those its code cells import or name, their parent packages, and
+what they import or name in turn (`reachable_modules`), read by the grader from the files before
+execution. Nothing the notebook prints or does decides the key, so a submission cannot make
+another one reuse its run: a stored run is restored only for a notebook whose every input is
+byte for byte the same.
 
 Only notebooks that ran to the end are stored. The data folder is identified by its path, so a
 store must not outlive a change of the data in place. Entries are written to a temporary folder
-and renamed, so several graders (Dask workers) can share one store.
+and renamed, so several graders (Dask workers) can share one store. Student code never sees the
+store (it is not mounted in the sandbox).
 """
+import ast
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+from stat import S_ISREG
 
 import nbformat
 
-VERSION = "gradekit-execution-1"
-TRACE_TAG = "gradekit-module-trace"
-TRACE_MARK = "GRADEKIT-MODULES "
-TRACE_SOURCE = (
-    "import sys as _gradekit_sys, json as _gradekit_json\n"
-    "print(" + repr(TRACE_MARK) + " + _gradekit_json.dumps(sorted({getattr(m, '__file__', None) or ''\n"
-    "      for m in list(_gradekit_sys.modules.values())})))"
-)
+VERSION = "gradekit-execution-2"
 
 
 class Store:
@@ -39,58 +37,44 @@ class Store:
 
     def restore(self, name, parameters, notebook_out, artifacts_dir):
         """Put a stored run of `name` in place and return its report, or None if there is none."""
-        group = os.path.join(self.folder, self.group_key(name, parameters))
-        if not os.path.isdir(group):
+        stored = os.path.join(self.folder, self.key(name, parameters))
+        report = read_json(os.path.join(stored, "report.json"))
+        if report is None:
             return None
-        for entry in sorted(os.listdir(group)):
-            stored = os.path.join(group, entry)
-            modules = read_json(os.path.join(stored, "modules.json"))
-            if modules is None or entry != self.entry_key(modules):
-                continue
-            shutil.copyfile(os.path.join(stored, "notebook.ipynb"), notebook_out)
-            copy_tree(os.path.join(stored, "artifacts"), artifacts_dir)
-            report = read_json(os.path.join(stored, "report.json"))
-            return dict(report, reused=True)
-        return None
+        shutil.copyfile(os.path.join(stored, "notebook.ipynb"), notebook_out)
+        copy_tree(os.path.join(stored, "artifacts"), artifacts_dir)
+        return dict(report, reused=True)
 
-    def save(self, name, parameters, notebook_out, artifacts_written, artifacts_dir, modules, report):
+    def save(self, name, parameters, notebook_out, artifacts_written, artifacts_dir, report):
         """Store a finished run (its kept notebook, the artefacts it wrote, its report)."""
-        group = os.path.join(self.folder, self.group_key(name, parameters))
-        final = os.path.join(group, self.entry_key(modules))
+        final = os.path.join(self.folder, self.key(name, parameters))
         if os.path.isdir(final):
             return
-        os.makedirs(group, exist_ok=True)
-        staging = tempfile.mkdtemp(dir=group, prefix=".staging-")
+        os.makedirs(self.folder, exist_ok=True)
+        staging = tempfile.mkdtemp(dir=self.folder, prefix=".staging-")
         shutil.copyfile(notebook_out, os.path.join(staging, "notebook.ipynb"))
         for rel in artifacts_written:
             target = os.path.join(staging, "artifacts", rel)
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            shutil.copyfile(os.path.join(artifacts_dir, rel), target)
-        write_json(os.path.join(staging, "modules.json"), modules)
+            shutil.copyfile(os.path.join(artifacts_dir, rel), target, follow_symlinks=False)
         write_json(os.path.join(staging, "report.json"), report)
         try:
             os.rename(staging, final)
         except OSError:  # another grader stored the same run first
             shutil.rmtree(staging, ignore_errors=True)
 
-    def group_key(self, name, parameters):
-        """The notebook, the parameters and the submission's data files (not its .py/.ipynb)."""
+    def key(self, name, parameters):
+        """The notebook, the parameters, the submission's data files and the modules it can import."""
         digest = hashlib.sha256(VERSION.encode())
         settings = {k: v for k, v in parameters.items() if k != "artifacts_dir"}
         digest.update(json.dumps([name, settings], sort_keys=True).encode())
-        digest.update(file_digest(os.path.join(self.root, f"{name}.ipynb")).encode())
-        for rel in self.files(lambda rel: not rel.endswith((".py", ".ipynb"))):
+        notebook = os.path.join(self.root, f"{name}.ipynb")
+        digest.update(file_digest(notebook).encode())
+        modules = module_files(self.root)
+        used = reachable_modules(notebook, modules)
+        for rel in self.files(lambda rel: not rel.endswith((".py", ".ipynb"))) + sorted(used):
             digest.update(f"{rel}\0{file_digest(os.path.join(self.root, rel))}\0".encode())
-        return digest.hexdigest()[:32]
-
-    def entry_key(self, modules):
-        """The contents of the submission's modules that the kernel imported."""
-        digest = hashlib.sha256()
-        for rel in modules:
-            path = os.path.join(self.root, rel)
-            content = file_digest(path) if os.path.isfile(path) else "absent"
-            digest.update(f"{rel}\0{content}\0".encode())
-        return digest.hexdigest()[:32]
+        return digest.hexdigest()[:40]
 
     def files(self, keep):
         found = []
@@ -103,40 +87,74 @@ class Store:
         return found
 
 
-def traced_copy(path, folder):
-    """A copy of the notebook at `path`, in `folder`, with the module-trace cell appended."""
-    notebook = nbformat.read(path, as_version=4)
-    cell = nbformat.v4.new_code_cell(TRACE_SOURCE)
-    cell.metadata["tags"] = [TRACE_TAG]
-    notebook.cells.append(cell)
-    copy = os.path.join(folder, os.path.basename(path))
-    nbformat.write(notebook, copy)
-    return copy
+def module_files(root):
+    """{dotted module name: path relative to root} of the Python files under `root`."""
+    found = {}
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for filename in names:
+            if filename.endswith(".py"):
+                rel = os.path.relpath(os.path.join(folder, filename), root)
+                found[rel[:-3].replace(os.sep, ".").removesuffix(".__init__")] = rel
+    return found
 
 
-def take_trace(executed_path, execution_root, submission_root):
-    """Remove the trace cell from the executed notebook; the submission modules it lists.
+def reachable_modules(notebook_path, modules):
+    """The files of `modules` ({name: file}) a notebook can import: every module its code imports
+    or names in a string, with its parent packages, and transitively what those import or name.
+    A file that cannot be parsed counts as importing everything (it decides nothing, then)."""
+    try:
+        cells = nbformat.read(notebook_path, as_version=4).cells
+        code = "\n".join(python_lines(c.source) for c in cells if c.cell_type == "code")
+    except Exception:  # noqa: BLE001 - an unreadable notebook is never executed, nor stored
+        return set(modules.values())
+    reached, todo = set(), [(code, None)]
+    while todo:
+        source, package = todo.pop()
+        names = mentioned_modules(source, package, modules)
+        for name in sorted(names - reached):
+            reached.add(name)
+            path = modules[name]
+            try:
+                with open(os.path.join(os.path.dirname(notebook_path), path), encoding="utf-8") as f:
+                    text = f.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+            own_package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+            todo.append((text, own_package))
+    return {modules[name] for name in reached}
 
-    Module paths are reported relative to the execution folder (where the kernel ran) and only
-    those that exist in the submission count. None when the trace is missing.
-    """
-    notebook = nbformat.read(executed_path, as_version=4)
-    traced = [c for c in notebook.cells if TRACE_TAG in c.metadata.get("tags", [])]
-    notebook.cells = [c for c in notebook.cells if TRACE_TAG not in c.metadata.get("tags", [])]
-    nbformat.write(notebook, executed_path)
-    text = "".join(o.get("text", "") for c in traced for o in c.get("outputs", []))
-    line = next((ln for ln in text.splitlines() if ln.startswith(TRACE_MARK)), None)
-    if line is None:
-        return None
-    run_root = os.path.realpath(execution_root)
-    modules = []
-    for path in json.loads(line[len(TRACE_MARK):]):
-        real = os.path.realpath(path) if path else ""
-        if real.startswith(run_root + os.sep) and real.endswith(".py"):
-            rel = os.path.relpath(real, run_root)
-            if os.path.isfile(os.path.join(submission_root, rel)):
-                modules.append(rel)
-    return sorted(set(modules))
+
+def mentioned_modules(source, package, modules):
+    """The known modules (and their parents) that `source` imports, relatively too, or names."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set(modules)
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = (package or "").split(".")
+                parts = parts[:len(parts) - node.level + 1] if node.level > 1 else parts
+                base = ".".join(p for p in [*parts, base] if p)
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.update(node.value.replace("/", ".").removesuffix(".py").split())
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return found & set(modules)
+
+
+def python_lines(source):
+    """A cell's source without IPython's magics and shell escapes (which are not Python)."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def snapshot(folder):
@@ -145,8 +163,9 @@ def snapshot(folder):
     for base, _, names in os.walk(folder):
         for filename in names:
             path = os.path.join(base, filename)
-            stat = os.stat(path)
-            state[os.path.relpath(path, folder)] = (stat.st_size, stat.st_mtime_ns)
+            stat = os.lstat(path)
+            if S_ISREG(stat.st_mode):  # links and special files are never stored
+                state[os.path.relpath(path, folder)] = (stat.st_size, stat.st_mtime_ns)
     return state
 
 

@@ -66,8 +66,14 @@ def test_saliency_maps_have_one_nonnegative_value_per_pixel(student, data_dir):
 @pytest.mark.points(2)
 def test_saliency_maps_match_expected_on_the_imagenet_images(student, expected, data_dir):
     X, y = saliency_inputs(data_dir)
-    assert_close(saliency(student, data_dir, X, y), expected["saliency"], tol=1e-5, what="compute_saliency_maps",
-                 where="the 5 ImageNet images (central 112x112 crops, float64) and their labels")
+    maps, reference = saliency(student, data_dir, X, y), expected["saliency"]
+    assert maps.shape == reference.shape, f"compute_saliency_maps has shape {maps.shape}, expected {reference.shape}"
+    error = np.abs(maps - reference) / np.maximum(1e-8, np.abs(maps) + np.abs(reference))
+    wrong = int(np.sum(error > 1e-5))
+    allowed = max(1, reference.size // 1000)  # a ReLU at a tie may flip a pixel between CPUs, not more
+    assert wrong <= allowed, (f"compute_saliency_maps differs from the expected values (relative error > 1e-5) at "
+                              f"{wrong} of {reference.size} pixels of the 5 ImageNet images (central 112x112 crops, "
+                              f"float64); at most {allowed} may differ")
 
 
 def fooling(student, data_dir, X, target_y, score_scale=1.0):

@@ -17,8 +17,10 @@ OVERFIT_TIMEOUT = 600
 def overfit_final_loss(student, data_dir, cell_type, lr_decay):
     """The notebooks' overfitting run (50 training captions, 50 epochs, Adam 5e-3): its last loss."""
     data = student.call("cs231n.coco_utils.load_coco_data", base_dir=os.path.join(data_dir, "coco_captioning"),
-                        max_train=50, seed=231)
-    model = student.new(MODEL, data["word_to_idx"], input_dim=data["train_features"].shape[1], wordvec_dim=256,
+                        max_train=50, seed=231, keep=True)  # it holds image URLs (strings): it stays in the worker
+    word_to_idx = student.call("operator.getitem", data, "word_to_idx")
+    features = student.call("operator.getitem", data, "train_features", keep=True)
+    model = student.new(MODEL, word_to_idx, input_dim=student.call("numpy.shape", features)[1], wordvec_dim=256,
                         hidden_dim=512, cell_type=cell_type, seed=231)
     solver = student.new(SOLVER, model, data, update_rule="adam", num_epochs=50, batch_size=25,
                          optim_config={"learning_rate": 5e-3}, lr_decay=lr_decay, verbose=False, seed=231)

@@ -12,9 +12,12 @@ import selectors
 import signal
 import subprocess
 import sys
-import tempfile
+import time
 
 from gradekit.autograde import wire
+from gradekit.sandbox import Capture, Sandbox
+
+OUTPUT_BYTES = 1 << 20  # of the worker's own output (the student's prints), kept for messages
 
 _RUNTIME_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -26,13 +29,17 @@ class StudentError(AssertionError):
 class StudentProcess:
     """A lazily started worker importing the student's package from `root`."""
 
-    def __init__(self, root, timeout=60.0, memory_limit_mb=6144):
+    def __init__(self, root, timeout=60.0, memory_limit_mb=6144, sandbox=None):
+        """`sandbox`: a `gradekit.sandbox.Spec`; the worker then runs in a sandbox that reads `root`
+        and writes nothing of it (without one, only an address-space limit applies)."""
         self.root = os.path.abspath(root)
         self.timeout = timeout
         self.memory_limit_mb = memory_limit_mb
+        self.spec = sandbox
+        self.box = None
         self.process = None
         self.generation = 0
-        self.log = tempfile.TemporaryFile()
+        self.log = None
 
     def call(self, target, *args, seed=None, timeout=None, pick=None, with_args=False, keep=False, kwargs=None,
              **more):
@@ -66,18 +73,19 @@ class StudentProcess:
     def close(self):
         if self.process is not None:
             self._kill()
-        self.log.close()
 
     # -- plumbing -------------------------------------------------------------------------
     def _request(self, request, what, timeout=None):
+        """One request and its answer, both within `timeout` (the call's time limit) in all."""
         self._ensure_started()
         try:
-            wire.write_message(self.process.stdin, handles_in(request, self.generation))
+            parts = wire.frame(handles_in(request, self.generation))
         except wire.WireError as exc:
             raise TypeError(f"grader bug: {exc}") from None
-        except BrokenPipeError:
-            raise self._crashed(what) from None
-        answer = self._read_answer(what, timeout or self.timeout)
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
+        self._write_request(parts, what, timeout, deadline)
+        answer = self._read_answer(what, timeout, deadline)
         if answer["ok"]:
             value = answer["value"]
             return RemoteObject(self, value, self.generation, what) if isinstance(value, wire.Handle) else value
@@ -85,37 +93,78 @@ class StudentProcess:
         where = f" (at {error['where']})" if error["where"] else ""
         raise StudentError(f"{what} raised {error['type']}: {error['message']}{where}".strip())
 
-    def _read_answer(self, what, timeout):
+    def _write_request(self, parts, what, timeout, deadline):
+        """Writes a framed request without blocking: a worker that stops reading its input is
+        killed at the deadline instead of holding the grader."""
+        size = sum(len(part) for part in parts)
+        if size > wire.MAX_MESSAGE_BYTES or len(parts[1]) > wire.MAX_HEADER_BYTES:
+            raise TypeError(f"grader bug: a request of {size} bytes for {what} is more than the worker reads")
+        fd = self.process.stdin.fileno()
+        os.set_blocking(fd, False)
         with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            if not selector.select(timeout):
-                self._kill()
-                raise StudentError(f"{what} did not return within {timeout:g} s (time limit)")
+            selector.register(fd, selectors.EVENT_WRITE)
+            for part in parts:
+                view = memoryview(part)
+                while view:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not selector.select(remaining):
+                        self._kill()
+                        raise StudentError(f"{what} stopped reading its input: its arguments were not read "
+                                           f"within {timeout:g} s (time limit)")
+                    try:
+                        view = view[os.write(fd, view):]
+                    except BlockingIOError:
+                        continue
+                    except BrokenPipeError:
+                        raise self._crashed(what) from None
+
+    def _read_answer(self, what, timeout, deadline=None):
+        """The worker's answer, all of it by the deadline, of at most `wire.MAX_MESSAGE_BYTES`,
+        with only the arrays the checks grade (`wire.student_array`)."""
+        deadline = time.monotonic() + timeout if deadline is None else deadline
         try:
-            return wire.read_message(self.process.stdout)
+            with _AnswerPipe(self.process.stdout.fileno(), deadline) as pipe:
+                return wire.read_message(pipe, from_student=True)
         except EOFError:
             raise self._crashed(what) from None
+        except _TimeUp:
+            self._kill()
+            raise StudentError(f"{what} did not return within {timeout:g} s (time limit)") from None
+        except wire.RefusedArray as exc:  # the whole answer was read: the worker can go on
+            raise StudentError(f"{what} {exc}") from None
+        except wire.WireError as exc:  # too large (left unread) or malformed: a worker that lies
+            self._kill()
+            raise StudentError(f"{what} sent an answer the grader does not read: {exc}") from None
 
     def _crashed(self, what):
         code = self.process.wait()
         self._kill()
-        self.log.seek(0)
-        tail = self.log.read().decode(errors="replace").strip().splitlines()[-3:]
+        tail = self.log.last_lines(3)
         detail = f"; last output: {' | '.join(tail)}" if tail else ""
         return StudentError(f"{what} ended the worker process (exit code {code}){detail}")
 
     def _ensure_started(self):
         if self.process is not None and self.process.poll() is None:
             return
+        if self.process is not None:
+            self._kill()
         self.generation += 1
-        env = dict(os.environ, PYTHONPATH=_RUNTIME_PARENT, PYTHONDONTWRITEBYTECODE="1")
-        self.log.seek(0)
-        self.log.truncate()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gradekit.autograde.worker", self.root],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-            cwd=_RUNTIME_PARENT, env=env, start_new_session=True,
-            preexec_fn=self._limit_memory if self.memory_limit_mb else None)
+        argv = [sys.executable, "-m", "gradekit.autograde.worker", self.root]
+        self.log = Capture(OUTPUT_BYTES)
+        try:
+            if self.spec is None:
+                env = dict(os.environ, PYTHONPATH=_RUNTIME_PARENT, PYTHONDONTWRITEBYTECODE="1")
+                self.process = subprocess.Popen(
+                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log.fd,
+                    cwd=_RUNTIME_PARENT, env=env, start_new_session=True,
+                    preexec_fn=self._limit_memory if self.memory_limit_mb else None)
+            else:
+                self.box = Sandbox(self.spec, readable=[self.root], cwd=self.root,
+                                   env={"PYTHONPATH": _RUNTIME_PARENT})
+                self.process = subprocess.Popen(self.box.command(argv), stdin=subprocess.PIPE,
+                                                stdout=subprocess.PIPE, stderr=self.log.fd, start_new_session=True)
+        finally:
+            self.log.close_writer()
 
     def _limit_memory(self):
         import resource
@@ -124,10 +173,14 @@ class StudentProcess:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     def _kill(self):
+        """End the worker and, in a sandbox, every process it started."""
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        if self.box is not None:
+            self.box.close()
+            self.box = None
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
             stream.close()
@@ -198,3 +251,29 @@ def called(target, args):
 def short(target):
     """`cs231n.classifiers.linear_svm.svm_loss_naive` -> `svm_loss_naive` for messages."""
     return target.rsplit(".", 1)[-1]
+
+
+class _TimeUp(Exception):
+    """The call's deadline passed while its answer was being read."""
+
+
+class _AnswerPipe:
+    """The worker's answer pipe as a stream for `wire.read_message` whose reads wait only until
+    the call's deadline (then `_TimeUp`); each read returns what the pipe has, at most `n` bytes."""
+
+    def __init__(self, fd, deadline):
+        self.fd, self.deadline = fd, deadline
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(fd, selectors.EVENT_READ)
+
+    def read(self, n):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0 or not self.selector.select(remaining):
+            raise _TimeUp
+        return os.read(self.fd, n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.selector.close()

@@ -1,0 +1,86 @@
+"""The notebook kernel papermill runs: inside a sandbox, with its outputs bounded.
+
+`SandboxedKernelManager` starts ipykernel through `Sandbox.command` and talks to it over Unix
+sockets (ZeroMQ `ipc`) in a folder of its own, since the sandbox has no network; the kernel's raw
+stdout/stderr go to a `Capture`. `CappedClient` keeps the first `output_limit` bytes of a notebook's
+outputs and replaces the rest with one line saying how much was dropped. papermill reaches both
+through the engine registered here as "gradekit".
+"""
+import json
+import os
+
+from jupyter_client.manager import AsyncKernelManager
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger
+from traitlets import Any, Integer
+
+ENGINE = "gradekit"
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An ipykernel started inside `sandbox` (a `gradekit.sandbox.Sandbox`), its raw output in `capture`."""
+
+    sandbox = Any()
+    capture = Any()
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return self.sandbox.command(super().format_kernel_cmd(extra_arguments))
+
+    def write_connection_file(self, **kwargs):
+        super().write_connection_file(**kwargs)
+        uid = self.sandbox.spec.uid
+        if uid is not None:  # the kernel's uid must read its connection file (written 0600)
+            os.chown(self.connection_file, uid, uid)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        kw.update(stdout=self.capture.fd, stderr=self.capture.fd)
+        try:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        finally:
+            self.capture.close_writer()
+
+
+def kernel_manager(sandbox, capture, runtime_dir, kernel_name="python3"):
+    """A kernel manager for one notebook run; `runtime_dir` holds its connection file and sockets."""
+    return SandboxedKernelManager(kernel_name=kernel_name, sandbox=sandbox, capture=capture, transport="ipc",
+                                  ip=os.path.join(runtime_dir, "k"),
+                                  connection_file=os.path.join(runtime_dir, "connection.json"))
+
+
+class CappedClient(PapermillNotebookClient):
+    """papermill's client, keeping at most `output_limit` bytes of outputs for the whole notebook."""
+
+    output_limit = Integer(1 << 20)
+    output_seen = Integer(0)
+    output_dropped = Integer(0)
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] not in ("stream", "display_data", "execute_result", "error", "update_display_data"):
+            return super().output(outs, msg, display_id, cell_index)
+        size = len(json.dumps(msg["content"], default=str))
+        self.output_seen += size
+        if self.output_seen <= self.output_limit or msg["msg_type"] == "error":
+            return super().output(outs, msg, display_id, cell_index)
+        if self.output_dropped == 0:
+            note = {"name": "stderr", "text": f"[gradekit: outputs beyond {self.output_limit} bytes are not kept]\n"}
+            super().output(outs, {**msg, "msg_type": "stream", "content": note}, None, cell_index)
+        self.output_dropped += size
+        return None
+
+
+class SandboxedEngine(NBClientEngine):
+    """papermill's nbclient engine with a given kernel manager (`km`) and `CappedClient`."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, km=None, output_limit=1 << 20,
+                                 **kwargs):
+        client = CappedClient(nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
+                              kernel_name=kernel_name, log=logger, log_output=log_output,
+                              stdout_file=stdout_file, stderr_file=stderr_file, output_limit=output_limit)
+        client.owns_km = True  # shut the kernel down at the end, as for a manager nbclient made
+        return client.execute()
+
+
+papermill_engines.register(ENGINE, SandboxedEngine)
