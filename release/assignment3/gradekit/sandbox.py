@@ -260,8 +260,13 @@ def disk_usage(path):
 
 def kill_uid(uid):
     """SIGKILL every process owned by `uid` (a sandbox uid: they all belong to one slot)."""
+    kill_until_gone(lambda: processes_of(uid))
+
+
+def kill_until_gone(listed):
+    """SIGKILL the processes `listed()` names until it names none (a fork races a single pass)."""
     for _ in range(50):
-        pids = [pid for pid in processes_of(uid)]
+        pids = set(listed())
         if not pids:
             return
         for pid in pids:
@@ -325,16 +330,7 @@ class Cgroups:
         return False
 
     def kill(self):
-        for _ in range(50):
-            pids = {int(p) for f in self.procs_files() for p in read_lines(f)}
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.02)
+        kill_until_gone(lambda: [int(p) for f in self.procs_files() for p in read_lines(f)])
 
     def remove(self):
         for folder in self.folders():
