@@ -2,12 +2,14 @@
 
 `SandboxedKernelManager` starts ipykernel through `Sandbox.command` and talks to it over Unix
 sockets (ZeroMQ `ipc`) in a folder of its own, since the sandbox has no network; the kernel's raw
-stdout/stderr go to a `Capture`. `CappedClient` keeps the first `output_limit` bytes of a notebook's
-outputs and replaces the rest with one line saying how much was dropped. papermill reaches both
-through the engine registered here as "gradekit".
+stdout/stderr go to a `Capture`. `CappedClient` keeps the first `output_limit` bytes of what a
+notebook prints and the first `rich_limit` bytes of its figures, and replaces the rest with one
+line saying so. papermill reaches both through the engine registered here as "gradekit".
 """
 import json
 import os
+
+import nbformat
 
 from jupyter_client.manager import AsyncKernelManager
 from papermill.clientwrap import PapermillNotebookClient
@@ -16,6 +18,7 @@ from papermill.log import logger
 from traitlets import Any, Integer
 
 ENGINE = "gradekit"
+RICH_LIMIT = 50 << 20  # figures of a notebook (the course's have a few MB at most)
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -49,23 +52,33 @@ def kernel_manager(sandbox, capture, runtime_dir, kernel_name="python3"):
 
 
 class CappedClient(PapermillNotebookClient):
-    """papermill's client, keeping at most `output_limit` bytes of outputs for the whole notebook."""
+    """papermill's client keeping, for the whole notebook, at most `output_limit` bytes of printed
+    output (stdout/stderr) and `rich_limit` bytes of figures and values; what is beyond is counted
+    and replaced by one line saying so. Errors are always kept."""
 
     output_limit = Integer(1 << 20)
-    output_seen = Integer(0)
-    output_dropped = Integer(0)
+    rich_limit = Integer(RICH_LIMIT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen = {"stream": 0, "rich": 0}
+        self.dropped = {"stream": 0, "rich": 0}
 
     def output(self, outs, msg, display_id, cell_index):
-        if msg["msg_type"] not in ("stream", "display_data", "execute_result", "error", "update_display_data"):
+        kind = {"stream": "stream", "display_data": "rich", "execute_result": "rich",
+                "update_display_data": "rich"}.get(msg["msg_type"])
+        if kind is None:
             return super().output(outs, msg, display_id, cell_index)
         size = len(json.dumps(msg["content"], default=str))
-        self.output_seen += size
-        if self.output_seen <= self.output_limit or msg["msg_type"] == "error":
+        self.seen[kind] += size
+        limit = self.output_limit if kind == "stream" else self.rich_limit
+        if self.seen[kind] <= limit:
             return super().output(outs, msg, display_id, cell_index)
-        if self.output_dropped == 0:
-            note = {"name": "stderr", "text": f"[gradekit: outputs beyond {self.output_limit} bytes are not kept]\n"}
-            super().output(outs, {**msg, "msg_type": "stream", "content": note}, None, cell_index)
-        self.output_dropped += size
+        if self.dropped[kind] == 0:
+            what = "printed output" if kind == "stream" else "figures and displayed values"
+            outs.append(nbformat.v4.new_output("stream", name="stderr",
+                                               text=f"[gradekit: {what} beyond {limit} bytes are not kept]\n"))
+        self.dropped[kind] += size
         return None
 
 

@@ -181,7 +181,7 @@ class Sandbox:
     def environment(self):
         """Only what the program needs: no variable of the grader's reaches student code."""
         env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
-               "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "Agg",
+               "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": "/tmp/matplotlib",
                "IPYTHONDIR": "/tmp/ipython", "XDG_CACHE_HOME": "/tmp/cache", "TORCH_HOME": "/tmp/torch",
                **{k: os.environ[k] for k in PASSED_ENV if k in os.environ}, **self.env}
         return [arg for name, value in env.items() for arg in ("--setenv", name, str(value))]
