@@ -5,8 +5,8 @@ Every mutant runs through the function checks (its notebooks not executed) of th
 can call into the module it changes (`autograder_runs.reaching_test_files`): the other checks call
 no code the bug alters, and the reference passes them (test_autograders.py). A mutant whose list
 names a model check (one that measures what a notebook trained and saved) is also graded in
-full: its notebooks are executed, reusing the reference's executions for the notebooks that
-import no module carrying the bug, and its score must drop by exactly the points of its list.
+full: its notebooks are executed (a changed file changes every notebook's execution key), and its
+score must drop by exactly the points of its list.
 """
 import os
 import shutil
@@ -74,7 +74,6 @@ def graded_in_full(manifests, data_dir, tmp_path_factory, execution_store):
         paths = [planted_copy(solved, m, str(work / name / m["name"])) for m in chosen]
         options = grade.Options(assignment, str(work / name / "out"), data_dir, 300, 60, grading_seed=2024,
                                 reuse_dir=execution_store)
-        grade.grade_all([solved], options, progress=False)  # the executions the mutants reuse
         for result in grade.grade_all(paths, options, jobs=2, progress=False):
             results[(name, result["student_id"])] = result
     return results

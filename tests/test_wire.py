@@ -223,3 +223,61 @@ def test_an_artefact_holding_python_objects_is_refused_without_unpickling(tmp_pa
     with pytest.raises(AssertionError, match=r"artifacts/knn.npz cannot be read as plain arrays: "
                                              r"array 'best_k' is an array of Python objects"):
         saved.load("knn")["best_k"]
+
+
+# -- numbers from the student: plain on the grading side, whatever their class claimed ------------
+class LyingFloat(float):
+    """A student's float: serialises as "1.0", equals everything, subtracts to 0."""
+
+    def __repr__(self):
+        return "1.0"
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+    def __sub__(self, other):
+        return 0.0
+
+    __rsub__ = __sub__
+
+
+class LyingInt(int):
+    """A student's int: prints as 60, equals everything."""
+
+    def __str__(self):
+        return "60"
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+def from_student(value):
+    """`value` encoded as the worker does, decoded as the grader reads an answer."""
+    return wire.decode(*wire.encode(value), from_student=True)
+
+
+def test_a_float_subclass_from_the_student_arrives_as_a_plain_float_without_its_methods():
+    """What crosses is a number (the one its repr printed: one the student could have returned
+    anyway); its class, and so its comparisons and arithmetic, stay in the worker."""
+    answer = from_student({"loss": LyingFloat(0.25), "history": [LyingFloat(2.0)]})
+    for value in (answer["loss"], answer["history"][0]):
+        assert type(value) is float
+        assert value != value + 1 and value - 3.0 == float.__sub__(value, 3.0)
+
+
+def test_an_int_subclass_from_the_student_arrives_as_a_plain_int_without_its_methods():
+    count = from_student((LyingInt(7),))[0]
+    assert type(count) is int and count != count + 1
+
+
+def test_every_number_a_forged_answer_can_hold_decodes_to_a_plain_number():
+    """The worker may send any JSON: its numbers are still plain float, int or bool."""
+    header = json.dumps([{"$float": "1.0"}, {"$int": "7"}, 2.5, 3, True, {"$float": "nan"},
+                         {"$tuple": [{"$float": "-0.0"}]}]).encode()
+    values = wire.decode(header, wire.encode(None)[1], from_student=True)
+    flat = values[:-1] + list(values[-1])
+    assert [type(v) for v in flat] == [float, int, float, int, bool, float, float]

@@ -1,73 +1,125 @@
-"""Assertions for autograder tests: each failure message carries the numbers a student needs."""
+"""Assertions for autograder tests: each failure message carries the numbers a student needs.
+
+Every helper first checks what it is given: a value from the student must be real numbers (an
+array, a number, or a list of them; bool, integer, float32 or float64), finite wherever it is
+compared. Anything else fails as an AssertionError (the student is told, the check is not blamed)
+naming `what` and describing the value (type, dtype, shape) before numpy is asked to compare it.
+"""
+import sys
+
 import numpy as np
+
+GRADED = "only arrays of real numbers (bool, integer, float32, float64) are graded"
+
+
+def real_array(value, what="result", where=None):
+    """`value` as a numpy array of real numbers; anything else (None, a string, a complex number,
+    a float16 or complex array, a list of strings or of unequal rows, a dict, an object) fails
+    naming `what` and describing the value."""
+    if _is_tensor(value):
+        if value.is_complex() or (value.is_floating_point() and value.element_size() not in (4, 8)):
+            raise AssertionError(f"{what} returned {describe(value)}: {GRADED}{_at(where)}")
+        try:
+            value = value.detach().cpu().resolve_conj().resolve_neg().numpy()
+        except (TypeError, RuntimeError):  # quantized, sparse: no numpy equivalent
+            raise AssertionError(f"{what} returned {describe(value)}: {GRADED}{_at(where)}") from None
+    if not isinstance(value, (np.ndarray, np.generic, bool, int, float, list, tuple)):
+        raise AssertionError(f"{what} returned {describe(value)}: {GRADED}{_at(where)}")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError, OverflowError):  # rows of unequal lengths, objects numpy cannot hold
+        raise AssertionError(f"{what} returned {describe(value)} of unequal shapes, which is not an array: "
+                             f"{GRADED}{_at(where)}") from None
+    if not _real(array.dtype):
+        raise AssertionError(f"{what} returned {describe(value)}: {GRADED}{_at(where)}")
+    return array
 
 
 def rel_error(x, y):
-    """The course's relative error: max |x-y| / max(1e-8, |x|+|y|)."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    """The course's relative error: max |x-y| / max(1e-8, |x|+|y|), of real arrays only (a
+    complex value is refused, not stripped of its imaginary part)."""
+    x, y = real_array(x, "x").astype(float), real_array(y, "y").astype(float)
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
 def assert_shape(value, shape, what="result"):
-    """`value` is an array of exactly this shape."""
-    actual = np.shape(value)
-    assert isinstance(value, np.ndarray) or np.isscalar(value), \
-        f"{what} should be a numpy array, got {type(value).__name__}"
+    """`value` is an array of real numbers (bool, integers, float32/float64) of exactly this shape."""
+    if not isinstance(value, np.ndarray) and not _real_number(value):
+        raise AssertionError(f"{what} should be a numpy array, got {describe(value)}")
+    actual = real_array(value, what).shape
     assert actual == tuple(shape), f"{what} has shape {actual}, expected {tuple(shape)}"
 
 
-def assert_finite(value, what="result"):
-    """No NaN or infinity (the mark of an overflow)."""
-    array = np.asarray(value, dtype=float)
-    bad = ~np.isfinite(array)
-    assert not bad.any(), f"{what} has {int(bad.sum())} non-finite values (NaN or inf)"
+def assert_finite(value, what="result", where=None):
+    """Real numbers, none of them NaN or infinite (the mark of an overflow); returns the array.
+    The message counts them: "dists returned non-finite values: NaN at 3 of 50 entries"."""
+    array = real_array(value, what, where)
+    if array.dtype.kind == "f":
+        nan, inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+        if nan or inf:
+            counts = " and ".join(f"{name} at {n}" for name, n in (("NaN", nan), ("infinity", inf)) if n)
+            raise AssertionError(f"{what} returned non-finite values: {counts} of {array.size} "
+                                 f"entr{'y' if array.size == 1 else 'ies'}{_at(where)}")
+    return array
 
 
 def assert_close(actual, expected, tol=1e-7, what="result", where=None):
-    """Relative error (the course's rel_error) at most `tol`, with shapes checked first."""
-    expected = np.asarray(expected, dtype=float)
-    assert np.shape(actual) == expected.shape, \
-        f"{what} has shape {np.shape(actual)}, expected {expected.shape}{_at(where)}"
-    assert_finite(actual, what)
+    """Relative error (the course's rel_error) at most `tol`; the value is checked first (real
+    numbers, the expected shape, finite)."""
+    expected = real_array(expected, f"the expected {what}").astype(float)
+    actual = real_array(actual, what, where)
+    assert actual.shape == expected.shape, \
+        f"{what} has shape {actual.shape}, expected {expected.shape}{_at(where)}"
+    assert_finite(actual, what, where)
     error = rel_error(actual, expected)
     assert error <= tol, f"{what} relative error {error:.1e} > {tol:.0e}{_at(where)}"
 
 
 def assert_equal(actual, expected, what="result", where=None):
     """Exact equality (labels, counts), reporting how many entries differ."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
+    actual, expected = real_array(actual, what, where), np.asarray(expected)
     assert actual.shape == expected.shape, \
         f"{what} has shape {actual.shape}, expected {expected.shape}{_at(where)}"
+    assert_finite(actual, what, where)
     wrong = int(np.sum(actual != expected))
     assert wrong == 0, f"{what}: {wrong} of {actual.size} entries differ from the expected values{_at(where)}"
 
 
-def numeric_gradient(f, x, h=1e-5):
-    """Centred differences of a scalar function f at every entry of x (x is not modified)."""
+def numeric_gradient(f, x, h=1e-5, what="the function"):
+    """Centred differences of a scalar function f at every entry of x (x is not modified). Each
+    value f returns must be one real, finite number; otherwise the failure names `what` and
+    the entry."""
     x = np.array(x, dtype=float)
     grad = np.zeros_like(x)
     for ix in np.ndindex(x.shape):
         old = x[ix]
         x[ix] = old + h
-        plus = f(x.copy())
+        plus = _number(f(x.copy()), what, ix, f"+ {h:g}")
         x[ix] = old - h
-        minus = f(x.copy())
+        minus = _number(f(x.copy()), what, ix, f"- {h:g}")
         x[ix] = old
         grad[ix] = (plus - minus) / (2 * h)
     return grad
 
 
-def assert_gradient(analytic, f, x, tol=1e-7, h=1e-5, what="gradient"):
-    """The analytic gradient of scalar f at x matches centred differences."""
-    assert_close(analytic, numeric_gradient(f, x, h), tol=tol, what=what,
-                 where=f"shape {np.shape(x)}")
+def assert_gradient(analytic, f, x, tol=1e-7, h=1e-5, what="gradient", allow_constant=False):
+    """The analytic gradient of scalar f at x matches centred differences; returns those.
+
+    A loss that does not change at all around x (every centred difference 0) fails unless
+    `allow_constant`: a constant loss and a zero gradient agree without computing anything."""
+    numeric = numeric_gradient(f, x, h, what=f"{what}: the loss")
+    if not allow_constant and numeric.size and not np.any(numeric):
+        raise AssertionError(f"{what}: the loss does not change when any of the {numeric.size} entries of its "
+                             "input changes (numeric gradient 0 everywhere), so there is no gradient to check")
+    assert_close(analytic, numeric, tol=tol, what=what, where=f"shape {np.shape(x)}")
+    return numeric
 
 
-def numeric_gradient_array(f, x, dout, h=1e-5):
+def numeric_gradient_array(f, x, dout, h=1e-5, what="the function"):
     """Centred differences of sum(f(x) * dout), for array-valued f (a layer's forward).
 
     With several outputs (an LSTM step's next_h and next_c), f returns a tuple and dout is the
-    tuple of their upstream gradients.
+    tuple of their upstream gradients. Each output must be real, finite and shaped like its dout.
     """
     douts = dout if isinstance(dout, tuple) else (dout,)
     x = np.array(x, dtype=float)
@@ -75,7 +127,17 @@ def numeric_gradient_array(f, x, dout, h=1e-5):
 
     def outputs(value):
         out = f(value)
-        return [np.asarray(o, dtype=float) for o in (out if isinstance(dout, tuple) else (out,))]
+        if isinstance(dout, tuple):
+            assert isinstance(out, (tuple, list)) and len(out) == len(dout), \
+                f"{what} returned {describe(out)}, expected {len(dout)} outputs"
+        else:
+            out = (out,)
+        arrays = []
+        for o, d in zip(out, douts):
+            array = assert_finite(o, what).astype(float)
+            assert array.shape == np.shape(d), f"{what} returned shape {array.shape}, expected {np.shape(d)}"
+            arrays.append(array)
+        return arrays
 
     for ix in np.ndindex(x.shape):
         old = x[ix]
@@ -90,8 +152,8 @@ def numeric_gradient_array(f, x, dout, h=1e-5):
 
 def assert_gradient_array(analytic, f, x, dout, tol=1e-7, h=1e-5, what="gradient"):
     """A backward pass's gradient matches centred differences of its forward f at x."""
-    assert_close(analytic, numeric_gradient_array(f, x, dout, h), tol=tol, what=what,
-                 where=f"shape {np.shape(x)}")
+    assert_close(analytic, numeric_gradient_array(f, x, dout, h, what=f"{what}: the forward pass"), tol=tol,
+                 what=what, where=f"shape {np.shape(x)}")
 
 
 def assert_layer_gradients(caller, forward, backward, args, dout, names, tol=1e-7, h=1e-5, **kwargs):
@@ -119,20 +181,31 @@ def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model"):
     """Every gradient `model.loss(X, y)` returns matches centred differences of its loss.
 
     `model` is a student (or reference) object with the course's model API: `params` and
-    `loss(X, y) -> (loss, grads)`; its params are restored afterwards.
+    `loss(X, y) -> (loss, grads)`; its params are restored afterwards. One parameter may leave
+    the loss unchanged (a bias before a batch normalisation), not all of them.
     """
     params = model.get("params")
-    _, grads = model.loss(X, y)
+    assert isinstance(params, dict) and params, f"{what}.params is {describe(params)}, expected a dict of arrays"
+    answer = model.loss(X, y)
+    assert isinstance(answer, (tuple, list)) and len(answer) == 2, \
+        f"{what}.loss(X, y) returned {describe(answer)}, expected (loss, grads)"
+    grads = answer[1]
+    assert isinstance(grads, dict), f"{what}.loss(X, y) returned {describe(grads)} as its gradients, expected a dict"
     missing = sorted(set(params) - set(grads))
-    assert not missing, f"{what}.loss returned no gradient for {', '.join(missing)}"
+    assert not missing, f"{what}.loss returned no gradient for {', '.join(map(str, missing))}"
+    moved = False
     try:
         for name in sorted(params):
             def f(value, name=name):
                 model.set("params", {**params, name: value})
                 return model.loss(X, y)[0]
-            assert_gradient(grads[name], f, params[name], tol=tol, h=h, what=f"{what} d{name}")
+            numeric = assert_gradient(grads[name], f, params[name], tol=tol, h=h, what=f"{what} d{name}",
+                                      allow_constant=True)
+            moved = moved or bool(np.any(numeric))
     finally:
         model.set("params", params)
+    assert moved, f"{what}: the loss does not change when any parameter changes (numeric gradients 0 " \
+                  "everywhere), so there is no gradient to check"
 
 
 def assert_same_outputs(actual, expected, names, tol=1e-7, where=None):
@@ -140,21 +213,72 @@ def assert_same_outputs(actual, expected, names, tol=1e-7, where=None):
     if len(names) == 1:
         actual, expected = (actual,), (expected,)
     assert isinstance(actual, (tuple, list)) and len(actual) == len(names), \
-        f"expected {len(names)} results ({', '.join(names)}), got {_describe(actual)}"
+        f"expected {len(names)} results ({', '.join(names)}), got {describe(actual)}"
     tols = tol if isinstance(tol, dict) else {name: tol for name in names}
     for name, mine, theirs in zip(names, actual, expected):
         assert_close(mine, theirs, tol=tols[name], what=name, where=where)
 
 
-def accuracy(predicted, labels):
-    """Fraction of matching labels."""
-    return float(np.mean(np.asarray(predicted) == np.asarray(labels)))
+def accuracy(predicted, labels, what="the predictions"):
+    """Fraction of matching labels (the predictions must be real numbers of the labels' shape)."""
+    predicted, labels = real_array(predicted, what), np.asarray(labels)
+    assert predicted.shape == labels.shape, f"{what} have shape {predicted.shape}, expected {labels.shape}"
+    return float(np.mean(predicted == labels))
 
 
-def _describe(value):
-    if isinstance(value, (tuple, list)):
-        return f"{type(value).__name__} of {len(value)}"
-    return type(value).__name__
+def describe(value):
+    """What a value is, for messages: `None`, `a complex number (1+2j)`, `a str 'abc'`,
+    `a float16 array of shape (2, 3)`, `a list of 3 items (str)`, `a dict with keys W, b`."""
+    if value is None:
+        return "None"
+    if _is_tensor(value):
+        return f"a {str(value.dtype).replace('torch.', '')} tensor of shape {tuple(value.shape)}"
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype.name} array of shape {value.shape}"
+    if isinstance(value, np.generic):
+        return f"a numpy {value.dtype.name} {_short(value.item())}"
+    for kind, name in ((bool, "a bool"), (int, "an int"), (float, "a float"), (complex, "a complex number"),
+                       (str, "a str"), (bytes, "a bytes")):
+        if isinstance(value, kind):
+            return f"{name} {_short(value)}"
+    if isinstance(value, (list, tuple)):
+        kind = type(value).__name__
+        if not value:
+            return f"an empty {kind}"
+        items = ", ".join(sorted({type(v).__name__ for v in value}))
+        return f"a {kind} of {len(value)} item{'s' if len(value) > 1 else ''} ({items})"
+    if isinstance(value, dict):
+        keys = ", ".join(str(k) for k in list(value)[:6]) + (", ..." if len(value) > 6 else "")
+        return f"a dict with keys {keys}" if value else "an empty dict"
+    return f"a {type(value).__name__}"
+
+
+def _number(value, what, ix, step):
+    """One value of a scalar function in a numeric gradient: one real, finite number."""
+    array = real_array(value, what)
+    assert array.size == 1, f"{what} returned {describe(value)}, expected one number"
+    number = float(array.reshape(()))
+    assert np.isfinite(number), f"{what} returned {'NaN' if np.isnan(number) else number} at entry {ix} {step}"
+    return number
+
+
+def _real(dtype):
+    return dtype.kind in "biu" or (dtype.kind == "f" and dtype.itemsize in (4, 8))
+
+
+def _real_number(value):
+    return isinstance(value, (bool, int, float)) or (isinstance(value, np.generic) and _real(value.dtype))
+
+
+def _is_tensor(value):
+    """A torch tensor, without importing torch when nobody has."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def _short(value, limit=40):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _at(where):

@@ -9,12 +9,15 @@ points (`@pytest.mark.points(3)`), and asks for what it needs:
 - `expected`: the stored expected values of this notebook (`expected["toy_scores"]`);
 - `artifacts`: what the executed notebook saved (`artifacts.load("svm")`), read as plain arrays;
 - `rng`: a numpy Generator seeded per grading run (hidden checks draw their inputs from it).
-With `--results-json PATH` every test's outcome is written there for scoring.
+With `--results-json PATH` every test's outcome is written there for scoring; with
+`--outcomes-jsonl PATH` each outcome is also appended there as soon as its test finishes (what
+`gradekit.check` reads, so that a run stopped at its time budget keeps what it graded).
 """
 import json
 import os
 import secrets
 import sys
+import traceback
 import zlib
 
 import numpy as np
@@ -36,6 +39,9 @@ def pytest_addoption(parser):
     group.addoption("--reference", default=None, help="the reference solution folder (hidden checks)")
     group.addoption("--data-dir", default=None, help="the folder holding cifar-10-batches-py")
     group.addoption("--results-json", default=None, help="write per-test outcomes here")
+    group.addoption("--outcomes-jsonl", default=None,
+                    help="append each test's outcome here as it finishes (JSON lines, after one line of the "
+                         "collected tests): what a run stopped midway has graded")
     group.addoption("--manifest-json", default=None, help="with --collect-only: write the tests and points here")
     group.addoption("--call-timeout", type=float, default=120.0, help="seconds one student call may take")
     group.addoption("--grading-seed", type=int, default=None, help="seed of the inputs hidden checks draw")
@@ -232,12 +238,20 @@ def points_of(item):
 
 # -- results ----------------------------------------------------------------------------------
 class Recorder:
-    """Collects one outcome per test and writes them (and the manifest) as JSON."""
+    """Collects one outcome per test and writes them (and the manifest) as JSON.
+
+    With `--outcomes-jsonl`, the first line holds the tests about to run (`collected`) and the
+    grading seed; then each test's outcome is appended, and flushed, when the test has finished
+    (teardown included). A test without a line did not finish: `gradekit.check` and
+    `gradekit.score` say why; this class never invents an outcome for it."""
 
     def __init__(self, config):
         self.config = config
         self.items = {}
         self.outcomes = {}
+        self.finished = []
+        self.unexpected = []  # (test id, traceback) of exceptions that are not assertions
+        self.stream = None
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
@@ -248,6 +262,14 @@ class Recorder:
         if path:
             write_json(path, {"tests": list(self.items.values())})
 
+    def pytest_collection_finish(self, session):
+        path = self.config.getoption("outcomes_jsonl")
+        if path and not self.config.getoption("collectonly"):
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            self.stream = open(path, "w")
+            self.append({"collected": [self.items[item.nodeid] for item in session.items if item.nodeid in self.items],
+                         "grading_seed": self.config._gradekit_seed})
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
@@ -255,26 +277,38 @@ class Recorder:
         if report.when == "call" or report.failed or report.skipped:
             previous = self.outcomes.get(item.nodeid)
             if previous is None or previous["status"] == "passed":
-                self.outcomes[item.nodeid] = self.describe(report, call)
+                self.outcomes[item.nodeid] = self.describe(item, report, call)
 
-    def describe(self, report, call):
+    def describe(self, item, report, call):
         if report.passed:
             return {"status": "passed", "message": ""}
         if report.skipped:
             return {"status": "skipped", "message": skip_reason(report)}
         status = "failed" if report.when == "call" else "error"
-        return {"status": status, "message": failure_message(call.excinfo)}
+        excinfo = call.excinfo
+        if excinfo is not None and not isinstance(excinfo.value, (AssertionError, pytest.fail.Exception)):
+            self.unexpected.append((item.nodeid, traceback_from(excinfo.value, str(item.path))))
+        return {"status": status, "message": failure_message(excinfo, test=item.name, when=report.when)}
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        if nodeid in self.items and nodeid in self.outcomes:
+            item, outcome = self.items[nodeid], self.outcomes[nodeid]
+            test = dict(item, earned=item["points"] if outcome["status"] == "passed" else 0.0, **outcome)
+            self.finished.append(test)
+            self.append(test)
+
+    def append(self, record):
+        if self.stream is not None:
+            self.stream.write(json.dumps(record) + "\n")
+            self.stream.flush()
 
     def pytest_sessionfinish(self, session):
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
         path = self.config.getoption("results_json")
-        if not path:
-            return
-        tests = []
-        for nodeid, item in self.items.items():
-            outcome = self.outcomes.get(nodeid, {"status": "error", "message": "the check did not run"})
-            earned = item["points"] if outcome["status"] == "passed" else 0.0
-            tests.append(dict(item, earned=earned, **outcome))
-        write_json(path, {"tests": tests, "grading_seed": self.config._gradekit_seed})
+        if path:
+            write_json(path, {"tests": self.finished, "grading_seed": self.config._gradekit_seed})
 
     def pytest_terminal_summary(self, terminalreporter):
         if not self.items:
@@ -282,6 +316,10 @@ class Recorder:
         if not self.config.getoption("sandbox"):
             terminalreporter.write_line("gradekit: your code ran without a sandbox (local checks); "
                                         "grading runs it in one")
+        if self.unexpected:  # a grader bug, or a value no helper checked: the log keeps the traceback
+            terminalreporter.write_sep("-", "gradekit: exceptions that are not assertions")
+            for nodeid, trace in self.unexpected:
+                terminalreporter.write_line(f"{nodeid}:\n{trace}")
         earned = possible = 0.0
         for nodeid, item in self.items.items():
             possible += item["points"]
@@ -290,15 +328,29 @@ class Recorder:
         terminalreporter.write_sep("=", f"gradekit: {earned:g} / {possible:g} points")
 
 
-def failure_message(excinfo):
+def failure_message(excinfo, test=None, when="call"):
+    """The message of a failed test. An assertion (a check's own, a `StudentError`) is the
+    message. Another exception while a test ran comes from numpy or Python on a value no helper
+    checked first: it is reported as a value the test could not grade (the full traceback goes
+    to the log, see `Recorder`). One in a fixture or teardown is the grader's own failure."""
     if excinfo is None:
         return "failed"
     exc = excinfo.value
-    if isinstance(exc, (StudentError, AssertionError)):
+    if isinstance(exc, (StudentError, AssertionError, pytest.fail.Exception)):
         text = str(exc).split("\nassert ")[0].strip() or "assertion failed"
+    elif when == "call":
+        text = f"{test or 'the check'} could not grade the value returned: {type(exc).__name__}: {exc}"
     else:
-        text = f"the check itself failed: {type(exc).__name__}: {exc}"
+        text = f"the check itself failed ({when}): {type(exc).__name__}: {exc}"
     return text[:1000]
+
+
+def traceback_from(exc, path):
+    """The traceback of `exc` from its first frame in the file `path` (the test's), if any."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != path:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
 
 
 def skip_reason(report):

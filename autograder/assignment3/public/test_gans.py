@@ -1,14 +1,16 @@
 """GANs (15 points with the hidden checks): noise, the vanilla/LS/DC networks and the GAN losses.
 
-The student's networks stay in the worker (`keep=True`); the checks read them through the
-helpers of gradekit.autograde.torch_ops. Inputs are the course's (the logits of
-gan-checks-tf.npz) or drawn from fixed seeds.
+The student's networks stay in the worker (`keep=True`); the checks ask it for raw values
+(outputs, gradients, parameter names and shapes, optimizer settings) through the accessors of
+gradekit.autograde.torch_ops and count, compare and check gradients here. Inputs are the
+course's (the logits of gan-checks-tf.npz) or drawn from fixed seeds.
 """
 import numpy as np
 import pytest
 import torch
 
 from gradekit.autograde.checks import assert_close, assert_shape
+from gradekit.autograde.torch_ops import class_name, gradcheck, optimized_params, parameter_count
 
 pytestmark = pytest.mark.notebook("GANs")
 G = "cs231n.gan."
@@ -55,7 +57,7 @@ def test_sample_noise_is_uniform_between_minus_one_and_one(student):
 
 @pytest.mark.points(1)
 def test_discriminator_has_the_course_parameter_count(student, expected):
-    count = student.call(OPS + "count_params", network(student, "discriminator"))
+    count = parameter_count(student, network(student, "discriminator"))
     assert count == expected["D_params"], f"discriminator() has {count} parameters, expected {int(expected['D_params'])}"
 
 
@@ -68,7 +70,7 @@ def test_discriminator_gives_one_score_per_image(student):
 
 @pytest.mark.points(1)
 def test_generator_has_the_course_parameter_count(student, expected):
-    count = student.call(OPS + "count_params", network(student, "generator", 4))
+    count = parameter_count(student, network(student, "generator", 4))
     assert count == expected["G_params"], f"generator(4) has {count} parameters, expected {int(expected['G_params'])}"
 
 
@@ -98,28 +100,29 @@ def test_loss_passes_gradcheck(student, loss):
     # The losses must be built from torch operations so that gradients flow back to the logits.
     rng = np.random.default_rng(235)
     logits = [rng.normal(size=(6, 1)) for _ in LOSSES[loss][1]]
-    verdict = student.call(OPS + "gradcheck", G + loss, *logits)
-    assert verdict["passed"], f"{loss} fails torch.autograd.gradcheck in float64: {verdict['message']}"
+    verdict = gradcheck(student, G + loss, *logits)
+    assert verdict["passed"], f"{loss} fails gradcheck in float64 (autograd against centred differences): " \
+                              f"{verdict['message']}"
 
 
 @pytest.mark.points(0.5)
 def test_get_optimizer_is_adam_with_the_course_settings(student):
     model = student.call("torch.nn.Linear", 5, 3, keep=True)  # any model: this checks get_optimizer alone
     optimizer = student.call(G + "get_optimizer", model, keep=True)
-    kind = student.call(OPS + "type_name", optimizer)
+    kind = class_name(student, optimizer)
     assert kind == "Adam", f"get_optimizer returned a {kind}, expected torch.optim.Adam"
     settings = optimizer.get("defaults")
     lr, betas = settings["lr"], tuple(settings["betas"])
     assert np.isclose(lr, 1e-3) and np.allclose(betas, (0.5, 0.999)), \
         f"get_optimizer uses lr {lr} and betas {betas}, expected lr 1e-3 and betas (0.5, 0.999)"
-    updated, total = student.call(OPS + "optimized_params", optimizer, model)
+    updated, total = optimized_params(student, optimizer, model)
     assert updated == total, f"the optimizer updates {updated} of the model's {total} parameter tensors"
 
 
 @pytest.mark.points(1)
 def test_dc_classifier_has_the_course_parameter_count_and_scores_each_image(student, expected):
     model = network(student, "build_dc_classifier", 128)
-    count = student.call(OPS + "count_params", model)
+    count = parameter_count(student, model)
     assert count == expected["DC_D_params"], \
         f"build_dc_classifier() has {count} parameters, expected {int(expected['DC_D_params'])}"
     images = np.random.default_rng(236).uniform(-1, 1, size=(128, 1, 28, 28))
@@ -129,7 +132,7 @@ def test_dc_classifier_has_the_course_parameter_count_and_scores_each_image(stud
 
 @pytest.mark.points(1)
 def test_dc_generator_has_the_course_parameter_count_and_makes_images(student, expected):
-    count = student.call(OPS + "count_params", network(student, "build_dc_generator", 4))
+    count = parameter_count(student, network(student, "build_dc_generator", 4))
     assert count == expected["DC_G_params"], \
         f"build_dc_generator(4) has {count} parameters, expected {int(expected['DC_G_params'])}"
     noise = np.random.default_rng(237).uniform(-1, 1, size=(16, 96))

@@ -3,13 +3,15 @@ nn.Module and as an nn.Sequential, its initialisation and the Part IV optimizer.
 
 Inputs are the notebook's shape tests (zeros) and fixed float64 values whose scores the reference
 computed (public/expected/PyTorch.npz). The student's modules stay in the worker (`keep=True`);
-the checks read them through gradekit.autograde.torch_ops.
+the checks ask it for raw values (parameter names and shapes, outputs, optimizer settings)
+through gradekit.autograde.torch_ops and count, compare and decide here.
 """
 import numpy as np
 import pytest
 import torch
 
 from gradekit.autograde.checks import assert_close, assert_shape
+from gradekit.autograde.torch_ops import class_name, optimized_params, parameter_count
 
 pytestmark = pytest.mark.notebook("PyTorch")
 T = "cs231n.torch_nets."
@@ -65,7 +67,7 @@ def test_three_layer_convnet_params_have_the_course_shapes_and_initialisation(st
 @pytest.mark.points(1)
 def test_three_layer_convnet_module_gives_ten_scores_per_image(student, expected):
     model = student.call(T + "ThreeLayerConvNet", 3, 12, 8, 10, keep=True)
-    count = student.call(OPS + "count_params", model)
+    count = parameter_count(student, model)
     assert count == expected["module_params"], \
         f"ThreeLayerConvNet(3, 12, 8, 10) has {count} parameters, expected {int(expected['module_params'])}"
     scores = student.call(OPS + "forward", model, torch.zeros(64, 3, 32, 32))
@@ -75,9 +77,9 @@ def test_three_layer_convnet_module_gives_ten_scores_per_image(student, expected
 @pytest.mark.points(1)
 def test_sequential_convnet_has_the_course_layers(student, expected):
     model = student.call(T + "sequential_three_layer_convnet", 3, 32, 16, 10, keep=True)
-    kind = student.call(OPS + "type_name", model)
+    kind = class_name(student, model)
     assert kind == "Sequential", f"sequential_three_layer_convnet returned a {kind}, expected an nn.Sequential"
-    count = student.call(OPS + "count_params", model)
+    count = parameter_count(student, model)
     assert count == expected["sequential_params"], \
         f"sequential_three_layer_convnet(3, 32, 16, 10) has {count} parameters, " \
         f"expected {int(expected['sequential_params'])}"
@@ -90,11 +92,11 @@ def test_sequential_convnet_has_the_course_layers(student, expected):
 def test_sequential_optimizer_is_sgd_with_nesterov_momentum(student):
     model = student.call("torch.nn.Linear", 5, 3, keep=True)  # any model: this checks the optimizer alone
     optimizer = student.call(T + "sequential_optimizer", model, 1e-2, keep=True)
-    kind = student.call(OPS + "type_name", optimizer)
+    kind = class_name(student, optimizer)
     assert kind == "SGD", f"sequential_optimizer returned a {kind}, expected torch.optim.SGD"
     settings = optimizer.get("defaults")
     found = {key: settings[key] for key in ("lr", "momentum", "nesterov")}
     assert np.isclose(found["lr"], 1e-2) and np.isclose(found["momentum"], 0.9) and found["nesterov"], \
         f"sequential_optimizer uses {found}, expected lr 0.01, momentum 0.9, nesterov True"
-    updated, total = student.call(OPS + "optimized_params", optimizer, model)
+    updated, total = optimized_params(student, optimizer, model)
     assert updated == total, f"the optimizer updates {updated} of the model's {total} parameter tensors"

@@ -5,10 +5,29 @@ the student's code: that is reached only through the worker the `student` fixtur
 """
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+
+from gradekit import score
 
 CHECK_TIMEOUT = 1800
+"""Seconds the checks of one submission may take besides their student calls' time limits."""
+MAX_CHECK_TIMEOUT = 4 * 3600
+"""The most any checks' process is given (a sandbox's own wall clock)."""
+COLLECT_TIMEOUT = 300
+"""Seconds pytest may take to start and collect the tests, before the checks' budget starts."""
+INTERRUPT_GRACE = 30
+"""Seconds an interrupted pytest has to stop its workers and exit before it is killed."""
+
+
+def budget(tests, call_timeout):
+    """The checks' time budget: CHECK_TIMEOUT plus one call timeout per test, so that a call that
+    hangs until its time limit costs only its own check, never the others' time; at most
+    MAX_CHECK_TIMEOUT."""
+    return min(MAX_CHECK_TIMEOUT, CHECK_TIMEOUT + tests * call_timeout)
 
 
 def pytest_command(assignment, *options, paths=None):
@@ -34,29 +53,128 @@ def manifest(assignment):
 
 def check(assignment, root, artifacts_dir, execution_json, results_json, data_dir,
           seed=None, call_timeout=120.0, log_path=None, paths=None, spec=None):
-    """Run the checks (all, or those of the test files `paths`); returns the per-test outcomes
-    (or raises CheckError with pytest's output). With `spec` (a `sandbox.Spec`) the worker that
-    runs the student's code is sandboxed; pytest itself, which scores, never runs it."""
+    """Run the checks (all, or those of the test files `paths`); returns the per-test outcomes,
+    also written to `results_json`, or raises CheckError with pytest's output when no test could
+    be collected. With `spec` (a `sandbox.Spec`) the worker that runs the student's code is
+    sandboxed; pytest itself, which scores, never runs it.
+
+    The checks get `budget(tests, call_timeout)` seconds once collected. Each test's outcome is
+    appended to a JSON lines file beside `results_json` as it finishes, so a run stopped at its
+    budget (or ended early) keeps every outcome it reached; the tests it did not reach get
+    `score.did_not_run` with the reason."""
+    progress = os.path.splitext(results_json)[0] + ".jsonl"
     options = [f"--submission={root}", f"--artifacts-dir={artifacts_dir}",
                f"--execution-json={execution_json}", f"--reference={assignment.solutions}",
-               f"--results-json={results_json}", f"--call-timeout={call_timeout}", "--tb=line"]
+               f"--outcomes-jsonl={progress}", f"--call-timeout={call_timeout}", "--tb=line"]
     if data_dir:
         options.append(f"--data-dir={os.path.abspath(data_dir)}")
     if seed is not None:
         options.append(f"--grading-seed={seed}")
     if spec is not None:
         options.append(f"--sandbox={spec.to_json()}")
-    if os.path.exists(results_json):
-        os.remove(results_json)
-    completed = run(pytest_command(assignment, *options, paths=paths), timeout=CHECK_TIMEOUT)
+    for path in (results_json, progress):
+        if os.path.exists(path):
+            os.remove(path)
+    ended = run_checks(pytest_command(assignment, *options, paths=paths), progress, call_timeout)
     if log_path:
         with open(log_path, "w") as f:
-            f.write(completed.stdout + completed.stderr)
-    if not os.path.exists(results_json):
-        raise CheckError(f"the autograder did not finish (exit {completed.returncode}): "
-                         f"{(completed.stdout + completed.stderr)[-1500:]}")
-    with open(results_json) as f:
-        return json.load(f)
+            f.write(ended.output)
+            if ended.ran_out:
+                f.write(f"\ngradekit: the checks' time budget ({ended.limit:g} s) ran out; stopped\n")
+    header, finished = read_outcomes(progress)
+    if header is None:
+        if ended.ran_out:
+            raise CheckError(f"the autograder's tests were not collected within {COLLECT_TIMEOUT} s")
+        raise CheckError(f"the autograder did not finish (exit {ended.returncode}): {ended.output[-1500:]}")
+    if ended.ran_out:
+        why = f"the checks' time budget ({ended.limit:g} s) ran out"
+    else:
+        last = next((line.strip() for line in reversed(ended.output.splitlines()) if line.strip()), "")
+        why = f"the checks ended before it ran (exit {ended.returncode}{': ' + last[-300:] if last else ''})"
+    tests = [finished.get(item["id"]) or score.did_not_run(item, why) for item in header["collected"]]
+    results = {"tests": tests, "grading_seed": header["grading_seed"], "time_budget": ended.limit,
+               "ran_out": ended.ran_out}
+    write_json(results_json, results)
+    return results
+
+
+def read_outcomes(path):
+    """(the first line: collected tests and seed, {test id: outcome}) of a JSON lines file the
+    plugin appends to; (None, {}) without its first line. A last line cut short by a kill is
+    left out."""
+    header, finished = None, {}
+    if not os.path.exists(path):
+        return header, finished
+    with open(path) as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if "collected" in record:
+                header = record
+            elif "id" in record:
+                finished[record["id"]] = record
+    return header, finished
+
+
+class Ended:
+    """How a checks' process ended: its exit code and output, its budget and whether it ran out."""
+
+    def __init__(self, returncode, output, limit, ran_out):
+        self.returncode, self.output, self.limit, self.ran_out = returncode, output, limit, ran_out
+
+
+def run_checks(command, progress, call_timeout, poll=0.5):
+    """Run pytest until it exits or its time is up: COLLECT_TIMEOUT until the first line of
+    `progress` names the tests collected, then `budget(tests, call_timeout)` from then on. At
+    the deadline it is interrupted (SIGINT: pytest stops the test running and its fixtures close
+    their workers), then killed INTERRUPT_GRACE seconds later if still there."""
+    with tempfile.TemporaryFile("w+") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True, env=_env(),
+                                   cwd=_gradekit_parent(), start_new_session=True)
+        deadline, limit, ran_out = time.monotonic() + COLLECT_TIMEOUT, COLLECT_TIMEOUT, False
+        counted = False
+        while process.poll() is None:
+            if not counted:
+                header = read_header(progress)
+                if header is not None:
+                    counted, limit = True, budget(len(header["collected"]), call_timeout)
+                    deadline = time.monotonic() + limit
+            if time.monotonic() >= deadline:
+                ran_out = True
+                _stop(process)
+                break
+            try:
+                process.wait(timeout=poll)
+            except subprocess.TimeoutExpired:
+                pass
+        out.seek(0)
+        return Ended(process.returncode, out.read(), limit, ran_out)
+
+
+def read_header(path):
+    """The first line of a progress file (the tests collected), once it is complete; else None."""
+    try:
+        with open(path) as f:
+            line = f.readline()
+    except FileNotFoundError:
+        return None
+    return json.loads(line) if line.endswith("\n") else None
+
+
+def _stop(process):
+    """Interrupt pytest's process group, then kill it if it has not ended after the grace."""
+    for sig, wait in ((signal.SIGINT, INTERRUPT_GRACE), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def write_json(path, value):
@@ -69,12 +187,15 @@ class CheckError(Exception):
 
 
 def run(command, timeout):
-    env = dict(os.environ, PYTHONPATH=_gradekit_parent(), PYTHONDONTWRITEBYTECODE="1")
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=_env(),
                               cwd=_gradekit_parent())
     except subprocess.TimeoutExpired as exc:
         raise CheckError(f"the autograder did not finish within {timeout} s") from exc
+
+
+def _env():
+    return dict(os.environ, PYTHONPATH=_gradekit_parent(), PYTHONDONTWRITEBYTECODE="1")
 
 
 def _gradekit_parent():

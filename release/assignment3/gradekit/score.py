@@ -1,16 +1,18 @@
 """Stage 4: points per test summed per notebook and for the assignment."""
 
 
+def did_not_run(item, reason=None):
+    """The outcome of a test that has none (it never ran, or never finished): 0 points, and why.
+    The one place that words it: `score` uses it, and `gradekit.check` for the tests a stopped
+    run did not reach."""
+    return dict(item, earned=0.0, status="error", message=f"did not run: {reason}" if reason else "did not run")
+
+
 def score(assignment, manifest, outcomes, execution, failure=None):
-    """Merge the manifest (every test) with the outcomes; a test without one gets 0 and a reason."""
+    """Merge the manifest (every test) with the outcomes; a test without one gets 0 and a reason
+    (`failure`, what stopped the grading, if any)."""
     by_id = {t["id"]: t for t in outcomes}
-    tests = []
-    for item in manifest:
-        outcome = by_id.get(item["id"])
-        if outcome is None:
-            outcome = dict(item, earned=0.0, status="error",
-                           message=failure or "the check did not run")
-        tests.append(outcome)
+    tests = [by_id.get(item["id"]) or did_not_run(item, failure) for item in manifest]
     notebooks = {}
     for name in assignment.notebooks:
         mine = [t for t in tests if t["notebook"] == name]

@@ -28,11 +28,11 @@ def real_array(value, what="result", where=None):
     try:
         array = np.asarray(value)
     except (ValueError, TypeError, OverflowError):  # rows of unequal lengths, objects numpy cannot hold
-        raise AssertionError(f"{what} returned {describe(value)} of unequal lengths or shapes, not an array: "
+        raise AssertionError(f"{what} returned {describe(value)} of unequal shapes, which is not an array: "
                              f"{GRADED}{_at(where)}") from None
     if not _real(array.dtype):
         raise AssertionError(f"{what} returned {describe(value)}: {GRADED}{_at(where)}")
-    return np.array(array) if type(array) is not np.ndarray else array
+    return array
 
 
 def rel_error(x, y):
@@ -228,7 +228,7 @@ def accuracy(predicted, labels, what="the predictions"):
 
 def describe(value):
     """What a value is, for messages: `None`, `a complex number (1+2j)`, `a str 'abc'`,
-    `a float16 array of shape (2, 3)`, `a list of 3 str`, `a dict with keys W, b`."""
+    `a float16 array of shape (2, 3)`, `a list of 3 items (str)`, `a dict with keys W, b`."""
     if value is None:
         return "None"
     if _is_tensor(value):
@@ -236,7 +236,7 @@ def describe(value):
     if isinstance(value, np.ndarray):
         return f"a {value.dtype.name} array of shape {value.shape}"
     if isinstance(value, np.generic):
-        return f"a numpy {value.dtype.name} {_short(value)}"
+        return f"a numpy {value.dtype.name} {_short(value.item())}"
     for kind, name in ((bool, "a bool"), (int, "an int"), (float, "a float"), (complex, "a complex number"),
                        (str, "a str"), (bytes, "a bytes")):
         if isinstance(value, kind):
@@ -245,9 +245,8 @@ def describe(value):
         kind = type(value).__name__
         if not value:
             return f"an empty {kind}"
-        items = sorted({type(v).__name__ for v in value})
-        return f"a {kind} of {len(value)} {items[0]}" if len(items) == 1 else \
-            f"a {kind} of {len(value)} items ({', '.join(items)})"
+        items = ", ".join(sorted({type(v).__name__ for v in value}))
+        return f"a {kind} of {len(value)} item{'s' if len(value) > 1 else ''} ({items})"
     if isinstance(value, dict):
         keys = ", ".join(str(k) for k in list(value)[:6]) + (", ..." if len(value) > 6 else "")
         return f"a dict with keys {keys}" if value else "an empty dict"

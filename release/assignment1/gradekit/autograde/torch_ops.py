@@ -238,7 +238,11 @@ def gradcheck(caller, target, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-3)
     steps = {"leaf": np.repeat(np.arange(len(leaves)), [2 * n for n in sizes]),
              "index": np.concatenate([np.repeat(np.arange(n), 2) for n in sizes]),
              "delta": np.tile([-eps, eps], sum(sizes))}
-    answer = caller.call(OPS + "autograd_values", target, *inputs, wrt=wrt, steps=steps)
+    try:
+        answer = caller.call(OPS + "autograd_values", target, *inputs, wrt=wrt, steps=steps)
+    except AssertionError as exc:  # the function's own error, from the worker: named as the check calls it
+        name = target.rsplit(".", 1)[-1] if isinstance(target, str) else "the module"
+        raise type(exc)(str(exc).replace("autograd_values", f"gradcheck of {name}", 1)) from None
     try:
         output, jacobians, perturbed = _autograd_answer(answer, leaves, len(steps["delta"]))
     except Malformed as exc:
@@ -290,11 +294,15 @@ def _mismatch(analytical, numerical, out_shape, shape, label, atol, rtol):
     if not bad.any():
         return ""
     k, j = np.unravel_index(np.argmax(np.where(bad, np.nan_to_num(difference, nan=np.inf), -1)), bad.shape)
-    at = f"output entry {np.unravel_index(k, out_shape)}, " if len(out_shape) else ""
+    at = f"output entry {_entry(k, out_shape)}, " if len(out_shape) else ""
     return (f"Jacobian mismatch with respect to {label} {shape}: {int(bad.sum())} of {bad.size} entries differ by "
             f"more than atol {atol:g} + rtol {rtol:g} * |numerical|; the largest at {at}input entry "
-            f"{np.unravel_index(j, shape)}: numerical {numerical[k, j]:.6g}, analytical {analytical[k, j]:.6g}; "
+            f"{_entry(j, shape)}: numerical {numerical[k, j]:.6g}, analytical {analytical[k, j]:.6g}; "
             f"numerical {_short(numerical)} analytical {_short(analytical)}")
+
+
+def _entry(flat, shape):
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
 
 
 def _short(array):

@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import sys
+import traceback
 import zlib
 
 import numpy as np
@@ -285,8 +286,8 @@ class Recorder:
             return {"status": "skipped", "message": skip_reason(report)}
         status = "failed" if report.when == "call" else "error"
         excinfo = call.excinfo
-        if excinfo is not None and not isinstance(excinfo.value, AssertionError):
-            self.unexpected.append((item.nodeid, str(excinfo.getrepr(style="short"))))
+        if excinfo is not None and not isinstance(excinfo.value, (AssertionError, pytest.fail.Exception)):
+            self.unexpected.append((item.nodeid, traceback_from(excinfo.value, str(item.path))))
         return {"status": status, "message": failure_message(excinfo, test=item.name, when=report.when)}
 
     def pytest_runtest_logfinish(self, nodeid, location):
@@ -335,13 +336,21 @@ def failure_message(excinfo, test=None, when="call"):
     if excinfo is None:
         return "failed"
     exc = excinfo.value
-    if isinstance(exc, (StudentError, AssertionError)):
+    if isinstance(exc, (StudentError, AssertionError, pytest.fail.Exception)):
         text = str(exc).split("\nassert ")[0].strip() or "assertion failed"
     elif when == "call":
         text = f"{test or 'the check'} could not grade the value returned: {type(exc).__name__}: {exc}"
     else:
         text = f"the check itself failed ({when}): {type(exc).__name__}: {exc}"
     return text[:1000]
+
+
+def traceback_from(exc, path):
+    """The traceback of `exc` from its first frame in the file `path` (the test's), if any."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != path:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
 
 
 def skip_reason(report):

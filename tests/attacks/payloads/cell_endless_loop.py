@@ -1,0 +1,3 @@
+# gkatk: a cell that never ends (it keeps the CPU busy)
+while True:
+    pass

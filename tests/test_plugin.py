@@ -1,0 +1,228 @@
+"""The autograder plugin's record of outcomes: written as each test finishes, and messages that
+blame the value a test could not grade, not the check; the checks' time budget keeps what ran."""
+import json
+import textwrap
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from gradekit import check
+from gradekit.autograde import plugin  # noqa: F401 - imported once: pytester's runs must not import numpy again
+
+pytest_plugins = ["pytester"]
+
+CONFTEST = 'pytest_plugins = ["gradekit.autograde.plugin"]\n'
+HEADER = '''
+import json, os, time
+import numpy as np
+import pytest
+from gradekit.autograde.checks import assert_close
+pytestmark = pytest.mark.notebook("nb")
+'''
+
+
+@pytest.fixture
+def autograder(pytester):
+    """pytester's folder as an autograder: the plugin, and test files written with `write`."""
+    pytester.makeconftest(CONFTEST)
+
+    def write(body, name="test_nb"):
+        pytester.makepyfile(**{name: HEADER + textwrap.dedent(body)})
+    return write
+
+
+def outcomes(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+def test_each_outcome_is_appended_as_soon_as_its_test_finishes(pytester, autograder):
+    progress = pytester.path / "outcomes.jsonl"
+    autograder(f'''
+        @pytest.mark.points(1)
+        def test_first():
+            pass
+
+        @pytest.mark.points(2)
+        def test_second_sees_the_first_on_disk():
+            with open({str(progress)!r}) as f:
+                ids = [json.loads(line).get("id") for line in f]
+            assert ids == [None, "test_nb.py::test_first"], ids
+        ''')
+    pytester.runpytest(f"--outcomes-jsonl={progress}").assert_outcomes(passed=2)
+    lines = outcomes(progress)
+    assert [line.get("id") for line in lines[1:]] == ["test_nb.py::test_first",
+                                                      "test_nb.py::test_second_sees_the_first_on_disk"]
+    assert lines[2]["status"] == "passed" and lines[2]["earned"] == 2.0
+
+
+def test_the_first_line_names_every_test_about_to_run_and_the_seed(pytester, autograder):
+    progress = pytester.path / "outcomes.jsonl"
+    autograder('''
+        @pytest.mark.points(1)
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_numbered(n):
+            pass
+        ''')
+    pytester.runpytest(f"--outcomes-jsonl={progress}", "--grading-seed=7")
+    header = outcomes(progress)[0]
+    assert header["grading_seed"] == 7
+    assert [t["id"] for t in header["collected"]] == ["test_nb.py::test_numbered[1]", "test_nb.py::test_numbered[2]"]
+    assert header["collected"][0]["points"] == 1.0 and header["collected"][0]["notebook"] == "nb"
+
+
+def test_the_recorder_invents_no_outcome_for_a_test_that_did_not_run(pytester, autograder):
+    results = pytester.path / "results.json"
+    autograder('''
+        @pytest.mark.points(1)
+        def test_fails():
+            assert False, "wrong"
+
+        @pytest.mark.points(1)
+        def test_never_reached():
+            pass
+        ''')
+    pytester.runpytest("-x", f"--results-json={results}")
+    tests = json.loads(results.read_text())["tests"]
+    assert [t["id"] for t in tests] == ["test_nb.py::test_fails"]
+
+
+def test_a_wrong_type_from_the_student_is_not_reported_as_a_failure_of_the_check(pytester, autograder):
+    results = pytester.path / "results.json"
+    autograder('''
+        @pytest.mark.points(3)
+        def test_distances():
+            dists = ["0.5", "x"]  # what a student's function returned
+            assert_close(dists, np.zeros(2), what="compute_distances_no_loops")
+        ''')
+    pytester.runpytest(f"--results-json={results}")
+    (test,) = json.loads(results.read_text())["tests"]
+    assert test["status"] == "failed" and "check itself" not in test["message"]
+    assert test["message"].startswith("compute_distances_no_loops returned a list of 2 items (str)")
+
+
+def test_an_exception_while_grading_a_value_names_the_test_and_the_exception(pytester, autograder):
+    results = pytester.path / "results.json"
+    autograder('''
+        @pytest.mark.points(2)
+        def test_training_lowers_the_loss():
+            history = 0.5  # a student's train() returned a number, not a list
+            assert len(history) == 60
+        ''')
+    pytester.runpytest(f"--results-json={results}")
+    (test,) = json.loads(results.read_text())["tests"]
+    assert test["message"] == ("test_training_lowers_the_loss could not grade the value returned: "
+                               "TypeError: object of type 'float' has no len()")
+
+
+def test_the_traceback_of_an_exception_that_is_not_an_assertion_is_kept_in_the_log(pytester, autograder):
+    autograder('''
+        @pytest.mark.points(2)
+        def test_training_lowers_the_loss():
+            history = 0.5
+            assert len(history) == 60
+        ''')
+    result = pytester.runpytest("--tb=line")
+    result.stdout.fnmatch_lines(["*gradekit: exceptions that are not assertions*",
+                                 "test_nb.py::test_training_lowers_the_loss:", "Traceback*",
+                                 "*assert len(history) == 60", "TypeError: object of type 'float' has no len()"])
+
+
+def test_an_error_in_a_fixture_is_still_the_checks_own_failure(pytester, autograder):
+    results = pytester.path / "results.json"
+    autograder('''
+        @pytest.fixture
+        def table():
+            return {}["missing"]
+
+        @pytest.mark.points(1)
+        def test_uses_the_table(table):
+            pass
+        ''')
+    pytester.runpytest(f"--results-json={results}")
+    (test,) = json.loads(results.read_text())["tests"]
+    assert test["status"] == "error" and test["message"] == "the check itself failed (setup): KeyError: 'missing'"
+
+
+# -- the checks' time budget (gradekit.check, on a small autograder in a temporary folder) ------------
+def small_autograder(tmp_path, tests):
+    folder = tmp_path / "autograder"
+    folder.mkdir()
+    (folder / "conftest.py").write_text(CONFTEST)
+    (folder / "test_nb.py").write_text(HEADER + textwrap.dedent(tests))
+    (tmp_path / "submission").mkdir()
+    return SimpleNamespace(autograder=str(folder), solutions=str(tmp_path / "submission"))
+
+
+def run_checks(tmp_path, assignment, call_timeout=120.0):
+    return check.check(assignment, str(tmp_path / "submission"), str(tmp_path / "artifacts"),
+                       str(tmp_path / "execution.json"), str(tmp_path / "out" / "checks.json"), None,
+                       call_timeout=call_timeout, log_path=str(tmp_path / "checks.log"))
+
+
+def test_a_checks_process_stopped_at_its_budget_keeps_the_outcomes_of_the_finished_checks(tmp_path, monkeypatch):
+    assignment = small_autograder(tmp_path, '''
+        @pytest.mark.points(1)
+        def test_first():
+            pass
+
+        @pytest.mark.points(2)
+        def test_second_sleeps():
+            time.sleep(600)
+
+        @pytest.mark.points(3)
+        def test_third():
+            pass
+        ''')
+    monkeypatch.setattr(check, "budget", lambda tests, call_timeout: 5)
+    started = time.monotonic()
+    results = run_checks(tmp_path, assignment)
+    assert time.monotonic() - started < 60
+    by_name = {t["name"]: t for t in results["tests"]}
+    assert by_name["test_first"]["status"] == "passed" and by_name["test_first"]["earned"] == 1.0
+    for name in ("test_second_sleeps", "test_third"):
+        assert by_name[name]["earned"] == 0.0
+        assert by_name[name]["message"] == "did not run: the checks' time budget (5 s) ran out"
+    assert json.loads((tmp_path / "out" / "checks.json").read_text())["tests"] == results["tests"]
+
+
+SLOW_PACKAGE = '''
+import time
+
+
+def forever():
+    while True:
+        time.sleep(0.1)
+
+
+def quick():
+    return 1.0
+'''
+
+
+def test_a_hanging_call_costs_only_its_own_check(tmp_path, monkeypatch):
+    """Three calls hang for their whole 2 s time limit: together longer than the checks' base
+    budget (6 s, for the test), yet only their own checks lose their points."""
+    assignment = small_autograder(tmp_path, '''
+        @pytest.mark.points(1)
+        @pytest.mark.parametrize("n", [1, 2, 3])
+        def test_hangs(student, n):
+            student.call("slow.forever")
+
+        @pytest.mark.points(2)
+        def test_quick(student):
+            assert student.call("slow.quick") == 1.0
+        ''')
+    (tmp_path / "submission" / "slow.py").write_text(SLOW_PACKAGE)
+    monkeypatch.setattr(check, "CHECK_TIMEOUT", 6)
+    results = run_checks(tmp_path, assignment, call_timeout=2)
+    by_name = {t["name"]: t for t in results["tests"]}
+    assert by_name["test_quick"]["status"] == "passed", by_name["test_quick"]["message"]
+    for n in (1, 2, 3):
+        assert by_name[f"test_hangs[{n}]"]["message"] == "forever did not return within 2 s (time limit)"
+
+
+def test_the_checks_budget_grows_with_the_number_of_checks_up_to_a_bound():
+    assert check.budget(15, 120) == check.CHECK_TIMEOUT + 15 * 120
+    assert check.budget(10 ** 6, 120) == check.MAX_CHECK_TIMEOUT
