@@ -50,13 +50,15 @@ def planted_copy(source, planted, dest):
 def function_outcomes(data_dir, tmp_path_factory):
     """{(assignment, mutant): outcomes of the function checks}, two mutants at a time."""
     work = tmp_path_factory.mktemp("function-mutants")
+    # The test files are chosen here, not in the threads: ast.parse in two threads at once can raise
+    # "SystemError: AST constructor recursion depth mismatch" on Python 3.11.
     jobs = [(course.load(name), m["name"], planted_copy(course.load(name).solutions, m, str(work / name / m["name"])),
-             m["file"])
+             reaching_test_files(course.load(name), m["file"]))
             for name in ASSIGNMENTS for m in catalogue(name)
             if not SELECTED or any(part in m["name"] for part in SELECTED)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = pool.map(lambda job: run_function_checks(job[0], job[2], job[2] + "-checks", data_dir,
-                                                            paths=reaching_test_files(job[0], job[3])), jobs)
+                                                            paths=job[3]), jobs)
         return {(a.name, m): o for (a, m, _, _), o in zip(jobs, outcomes)}
 
 
