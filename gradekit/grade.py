@@ -121,7 +121,7 @@ def test_files(assignment, manifest):
     return [os.path.join(assignment.autograder, f) for f in files]
 
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARIABLES = check.THREAD_VARIABLES
 
 
 @contextlib.contextmanager
@@ -215,7 +215,10 @@ def grade_all(paths, options, jobs=1, scheduler=None, progress=True):
 
 
 def run_tasks(paths, ids, options, manifest, jobs, scheduler):
-    """Yield (student_id, result) as submissions finish: in this process, or through Dask."""
+    """Yield (student_id, result) as submissions finish: in this process, or through Dask. Locally
+    no more workers start than there are submissions, and each gets its share of the cores."""
+    if scheduler is None:
+        jobs = min(jobs, len(paths))
     if scheduler is None and jobs > 1 and options.threads is None:
         options = dataclasses.replace(options, threads=max(1, (os.cpu_count() or 1) // jobs))
     if scheduler is None and jobs <= 1:

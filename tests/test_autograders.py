@@ -10,6 +10,8 @@ from gradekit import course
 
 from autograder_runs import ASSIGNMENTS, NOT_EXECUTED, function_checks, run_function_checks
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def assignment(request):

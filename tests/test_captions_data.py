@@ -14,6 +14,8 @@ import pytest
 from gradekit import captions, data
 from conftest import REPO
 
+pytestmark = pytest.mark.unit
+
 A3 = os.path.join(REPO, "solutions", "assignment3", "cs231n")
 SMALL = {"num_train": 60, "num_val": 20}
 quiet = {"log": lambda *_: None}

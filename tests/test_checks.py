@@ -10,6 +10,8 @@ from gradekit.autograde.checks import (accuracy, assert_close, assert_equal, ass
                                        assert_model_gradients, assert_shape, rel_error)
 from gradekit.autograde.student import StudentProcess
 
+pytestmark = pytest.mark.unit
+
 GRADED = re.escape(checks.GRADED)
 
 
@@ -109,6 +111,75 @@ def test_a_loss_that_turns_nan_fails_the_gradient_check_naming_the_entry():
 def test_a_loss_that_is_not_one_number_fails_the_gradient_check_saying_what_it_was():
     with refused("svm dW: the loss", r"a str '1\.0'"):
         assert_gradient(np.zeros(2), lambda W: "1.0", np.ones(2), what="svm dW")
+
+
+def test_perturbed_inputs_are_evaluated_in_batches_of_at_most_batch_calls():
+    sizes = []
+    f = checks.Perturbed(lambda W: float(np.sum(W ** 2)),
+                         many=lambda values: sizes.append(len(values)) or [float(np.sum(v ** 2)) for v in values])
+    numeric = checks.numeric_gradient(f, np.ones((30, 10)))
+    assert sizes == [checks.BATCH_CALLS, checks.BATCH_CALLS, 600 - 2 * checks.BATCH_CALLS]
+    assert np.allclose(numeric, 2 * np.ones((30, 10)))
+
+
+def test_a_batch_holds_at_most_batch_bytes_of_inputs():
+    sizes = []
+    f = checks.Perturbed(lambda W: 0.0, many=lambda values: sizes.append(len(values)) or [0.0] * len(values),
+                         size=lambda _: checks.BATCH_BYTES // 3)
+    checks.numeric_gradient(f, np.ones(4))
+    assert sizes == [3, 3, 2]
+
+
+def test_a_batched_loss_that_turns_nan_fails_naming_the_entry():
+    def loss(W):
+        return float("nan") if W[1, 2] < 1 else float(np.sum(W ** 2))
+
+    f = checks.Perturbed(loss, many=lambda values: [loss(v) for v in values])
+    with pytest.raises(AssertionError, match=r"^softmax dW: the loss returned NaN at entry \(1, 2\) - 1e-05$"):
+        assert_gradient(2 * np.ones((2, 3)), f, np.ones((2, 3)), what="softmax dW")
+
+
+AFFINE = """
+import numpy as np
+
+def affine_forward(x, w, b):
+    return x @ w + b, (x, w)
+
+def affine_backward(dout, cache):
+    x, w = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+def wrong_backward(dout, cache):
+    dx, dw, db = affine_backward(dout, cache)
+    return dx, dw * 1.01, db
+"""
+
+
+@pytest.fixture
+def layer_student(tmp_path):
+    (tmp_path / "layers.py").write_text(AFFINE)
+    student = StudentProcess(str(tmp_path), timeout=60)
+    yield student
+    student.close()
+
+
+def test_a_layer_gradient_check_sends_its_perturbed_calls_in_one_batch_per_gradient(layer_student, monkeypatch):
+    rng = np.random.default_rng(0)
+    args = [rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5)]
+    batches = []
+    send = layer_student.batch
+    monkeypatch.setattr(layer_student, "batch", lambda requests: batches.append(len(requests)) or send(requests))
+    checks.assert_layer_gradients(layer_student, "layers.affine_forward", "layers.affine_backward", args,
+                                  rng.normal(size=(4, 5)), {"dx": 0, "dw": 1, "db": 2}, tol=1e-8)
+    assert batches == [2 * 12, 2 * 15, 2 * 5]
+
+
+def test_a_batched_layer_gradient_check_still_catches_a_wrong_gradient(layer_student):
+    rng = np.random.default_rng(0)
+    args = [rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5)]
+    with pytest.raises(AssertionError, match=r"^affine_backward dw relative error 5\.0e-03 > 1e-08"):
+        checks.assert_layer_gradients(layer_student, "layers.affine_forward", "layers.wrong_backward", args,
+                                      rng.normal(size=(4, 5)), {"dx": 0, "dw": 1, "db": 2}, tol=1e-8)
 
 
 class ConstantModel:

@@ -7,6 +7,8 @@ import threading
 
 import pytest
 
+pytestmark = pytest.mark.integration
+
 
 def gradekit(*args, cwd):
     return subprocess.run([sys.executable, "-m", "gradekit", *args], cwd=cwd, capture_output=True,

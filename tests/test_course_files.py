@@ -18,6 +18,8 @@ from gradekit import course_files, datasets
 from gradekit.data import DataError
 from conftest import REPO, SHARED_DATA
 
+pytestmark = pytest.mark.unit
+
 ASSETS = os.path.join(SHARED_DATA, "cs231n_assets")
 MNIST = os.path.join(SHARED_DATA, "mnist")
 IMAGENET = os.path.join(SHARED_DATA, "imagenet_val_25", "imagenet_val_25.npz")

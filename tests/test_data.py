@@ -1,12 +1,13 @@
 """`gradekit data cifar10`: from a local archive or folder, or downloaded and md5-checked."""
 import os
-import pathlib
 import tarfile
 
 import pytest
 
 from gradekit import data
 from conftest import SHARED_DATA
+
+pytestmark = pytest.mark.unit
 
 ARCHIVE = os.path.join(SHARED_DATA, "cifar-10-python.tar.gz")
 
@@ -23,16 +24,26 @@ def test_an_extracted_folder_is_accepted(tmp_path, data_dir):
     assert os.path.exists(os.path.join(folder, "test_batch"))
 
 
-def test_the_download_path_checks_the_official_md5(tmp_path, monkeypatch):
-    monkeypatch.setitem(data.CIFAR10, "url", pathlib.Path(ARCHIVE).as_uri())
+@pytest.fixture(scope="module")
+def repacked(tmp_path_factory, data_dir):
+    """A complete CIFAR-10 archive that is certainly not the official file (packed here)."""
+    path = tmp_path_factory.mktemp("repacked") / "cifar-10-python.tar.gz"
+    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
+        tar.add(os.path.join(data_dir, "cifar-10-batches-py"), arcname="cifar-10-batches-py")
+    assert data.md5sum(str(path)) != data.CIFAR10["md5"]
+    return path
+
+
+def test_the_download_path_checks_the_official_md5(tmp_path, monkeypatch, repacked):
+    monkeypatch.setitem(data.CIFAR10, "url", repacked.as_uri())
     with pytest.raises(data.DataError, match="is not the official"):
-        data.fetch_cifar10(str(tmp_path), log=lambda *_: None)
+        data.fetch_cifar10(str(tmp_path / "out"), log=lambda *_: None)
 
 
-def test_the_download_path_accepts_an_archive_with_the_right_md5(tmp_path, monkeypatch):
-    monkeypatch.setitem(data.CIFAR10, "url", pathlib.Path(ARCHIVE).as_uri())
-    monkeypatch.setitem(data.CIFAR10, "md5", data.md5sum(ARCHIVE))
-    assert os.path.isdir(data.fetch_cifar10(str(tmp_path), log=lambda *_: None))
+def test_the_download_path_accepts_an_archive_with_the_right_md5(tmp_path, monkeypatch, repacked):
+    monkeypatch.setitem(data.CIFAR10, "url", repacked.as_uri())
+    monkeypatch.setitem(data.CIFAR10, "md5", data.md5sum(str(repacked)))
+    assert os.path.isdir(data.fetch_cifar10(str(tmp_path / "out"), log=lambda *_: None))
 
 
 def test_a_truncated_archive_is_refused_naming_the_file(tmp_path):

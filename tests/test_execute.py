@@ -6,6 +6,8 @@ import pytest
 
 from gradekit import execute
 
+pytestmark = pytest.mark.integration
+
 
 def notebook(folder, name, *cells):
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",

@@ -15,6 +15,8 @@ import pytest
 
 from gradekit import grade, reference
 
+pytestmark = pytest.mark.e2e
+
 CELL_TIMEOUT = 200
 CALL_TIMEOUT = 10
 
@@ -159,7 +161,7 @@ def test_every_test_result_carries_the_fields_a_gradebook_needs(batch):
         assert test["earned"] in (0, test["points"])
 
 
-def test_printed_accuracy_is_not_trusted(assignment1, data_dir, tmp_path, batch):
+def test_printed_accuracy_is_not_trusted(assignment1, data_dir, tmp_path):
     """A notebook that prints a great accuracy but saves a bad model gets no accuracy points."""
     solved = reference.write(assignment1, str(tmp_path / "liar"))
     path = os.path.join(solved, "softmax.ipynb")

@@ -8,6 +8,8 @@ import pytest
 
 from gradekit import course, grade, reference
 
+pytestmark = pytest.mark.e2e
+
 CELL_TIMEOUT = 1800  # the best ConvNet of assignment 2 trains in one cell (about 10 minutes)
 CALL_TIMEOUT = 60
 

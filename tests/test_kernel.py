@@ -4,6 +4,8 @@ import pytest
 
 from gradekit import execute, sandbox
 
+pytestmark = pytest.mark.integration
+
 
 def executed(tmp_path, *cells, spec=None):
     """The outputs, cell by cell, of a notebook of `cells` executed as grading executes it."""

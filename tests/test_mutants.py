@@ -18,10 +18,9 @@ from gradekit import course, examples, grade, reference
 
 from autograder_runs import ASSIGNMENTS, function_checks, reaching_test_files, run_function_checks
 
+pytestmark = pytest.mark.e2e
+
 MIN_MUTANTS = {"assignment1": 12, "assignment2": 15, "assignment3": 10}
-# While working on some mutants: GRADEKIT_MUTANTS=torch_,saliency plants only the mutants whose
-# names contain one of these (select their tests with -k too). Unset in CI: all of them.
-SELECTED = [part for part in os.environ.get("GRADEKIT_MUTANTS", "").split(",") if part]
 
 
 def catalogue(name):
@@ -47,19 +46,28 @@ def planted_copy(source, planted, dest):
 
 
 @pytest.fixture(scope="session")
-def function_outcomes(data_dir, tmp_path_factory):
-    """{(assignment, mutant): outcomes of the function checks}, two mutants at a time."""
+def function_outcomes(data_dir, tmp_path_factory, request):
+    """{(assignment, mutant): future of the outcomes of its function checks}, for the mutants
+    whose test this session runs, two at a time from the start: each mutant's test waits for its
+    own run (so --durations shows each mutant's time)."""
     work = tmp_path_factory.mktemp("function-mutants")
+    wanted = [item.callspec.params for item in request.session.items
+              if item.originalname == "test_mutant_fails_exactly_its_function_checks"]
     # The test files are chosen here, not in the threads: ast.parse in two threads at once can raise
     # "SystemError: AST constructor recursion depth mismatch" on Python 3.11.
-    jobs = [(course.load(name), m["name"], planted_copy(course.load(name).solutions, m, str(work / name / m["name"])),
-             reaching_test_files(course.load(name), m["file"]))
-            for name in ASSIGNMENTS for m in catalogue(name)
-            if not SELECTED or any(part in m["name"] for part in SELECTED)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = pool.map(lambda job: run_function_checks(job[0], job[2], job[2] + "-checks", data_dir,
-                                                            paths=job[3]), jobs)
-        return {(a.name, m): o for (a, m, _, _), o in zip(jobs, outcomes)}
+    jobs = []
+    for params in wanted:
+        assignment, planted = course.load(params["name"]), mutant(params["name"], params["mutant_name"])
+        root = planted_copy(assignment.solutions, planted, str(work / assignment.name / planted["name"]))
+        jobs.append((assignment, planted["name"], root, reaching_test_files(assignment, planted["file"])))
+    # Two at a time on two cores, one BLAS thread each: two OpenBLAS pools of two threads on two
+    # busy cores make small matrix products about 5 times slower (the captioning overfit checks).
+    pool = ThreadPoolExecutor(max_workers=2)
+    futures = {(a.name, m): pool.submit(run_function_checks, a, root, root + "-checks", data_dir, paths=paths,
+                                        threads=1)
+               for a, m, root, paths in jobs}
+    yield futures
+    pool.shutdown(cancel_futures=True)
 
 
 @pytest.fixture(scope="session")
@@ -88,10 +96,19 @@ def test_the_catalogue_has_enough_mutants(name):
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_every_mutant_plants_its_bug_in_the_reference(name, tmp_path):
+    """The planted file is the reference's with the catalogue's text replaced, and differs from it
+    (a mutant that deletes a line, `replace=""`, included)."""
+    solutions = course.load(name).solutions
     for planted in catalogue(name):
-        path = planted_copy(course.load(name).solutions, planted, str(tmp_path / planted["name"]))
+        path = planted_copy(solutions, planted, str(tmp_path / planted["name"]))
+        with open(os.path.join(solutions, planted["file"])) as f:
+            original = f.read()
         with open(os.path.join(path, planted["file"])) as f:
-            assert planted["replace"] in f.read()
+            changed = f.read()
+        start = original.index(planted["find"])
+        assert changed != original, planted["name"]
+        assert changed == original[:start] + planted["replace"] + original[start + len(planted["find"]):], \
+            planted["name"]
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -111,7 +128,7 @@ def test_a_mutant_is_checked_by_every_test_file_that_can_reach_its_module():
 
 @pytest.mark.parametrize("name, mutant_name", all_mutants())
 def test_mutant_fails_exactly_its_function_checks(function_outcomes, manifests, name, mutant_name):
-    outcomes = function_outcomes[(name, mutant_name)]  # the checks that can reach the mutated module
+    outcomes = function_outcomes[(name, mutant_name)].result()  # the checks that can reach the mutated module
     functions = function_checks(manifests, name)
     assert set(mutant(name, mutant_name)["fails"]) & functions <= set(outcomes), "a listed check was not run"
     failed = {i: outcomes[i]["message"] for i in functions & set(outcomes) if outcomes[i]["status"] != "passed"}

@@ -10,6 +10,8 @@ import pytest
 from gradekit import check
 from gradekit.autograde import plugin  # noqa: F401 - imported once: pytester's runs must not import numpy again
 
+pytestmark = pytest.mark.unit
+
 pytest_plugins = ["pytester"]
 
 CONFTEST = 'pytest_plugins = ["gradekit.autograde.plugin"]\n'

@@ -3,6 +3,8 @@ import pytest
 
 from gradekit import regions
 
+pytestmark = pytest.mark.unit
+
 SOURCE = '''def add(x, y):
     """Add."""
     ### BEGIN SOLUTION: return the sum of x and y

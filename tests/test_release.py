@@ -6,7 +6,9 @@ import os
 import nbformat
 import pytest
 
-from gradekit import check, course, expected, regions, release
+from gradekit import check, course, regions, release
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module", params=["assignment1", "assignment2", "assignment3"])
@@ -14,9 +16,21 @@ def assignment(request):
     return course.load(request.param)
 
 
+def expected_files_stat(assignment):
+    """{name: modification time} of the committed expected values."""
+    committed = os.path.join(assignment.public_tests, "expected")
+    return {name: os.stat(os.path.join(committed, name)).st_mtime_ns for name in os.listdir(committed)}
+
+
 @pytest.fixture(scope="module")
-def fresh_release(assignment, tmp_path_factory):
-    """The release as `gradekit release` makes it now (also refreshes the expected values)."""
+def expected_before_the_build(assignment):
+    return expected_files_stat(assignment)
+
+
+@pytest.fixture(scope="module")
+def fresh_release(assignment, expected_before_the_build, tmp_path_factory):
+    """The release as `gradekit release` makes it now, built outside the checkout (which it leaves
+    as it is: the expected values it computes land only in this copy)."""
     return release.build(assignment, str(tmp_path_factory.mktemp("release") / assignment.name))
 
 
@@ -37,10 +51,18 @@ def test_committed_release_is_byte_identical_to_a_fresh_one(assignment, fresh_re
         f"release/ is out of date (run `gradekit release {assignment.name}`): {mismatch + errors}"
 
 
-def test_expected_values_are_those_of_the_reference(assignment):
-    for notebook, values in expected.compute(assignment).items():
-        with open(os.path.join(assignment.public_tests, "expected", f"{notebook}.npz"), "rb") as f:
-            assert f.read() == expected.npz_bytes(values), f"expected/{notebook}.npz is stale"
+def test_expected_values_are_those_of_the_reference(assignment, fresh_release):
+    committed = os.path.join(assignment.public_tests, "expected")
+    computed = os.path.join(fresh_release, "autograder", "expected")
+    assert sorted(os.listdir(committed)) == sorted(os.listdir(computed))
+    for name in sorted(os.listdir(computed)):
+        assert filecmp.cmp(os.path.join(committed, name), os.path.join(computed, name), shallow=False), \
+            f"autograder/{assignment.name}/public/expected/{name} is stale (run `gradekit release {assignment.name}`)"
+
+
+def test_a_release_built_elsewhere_leaves_the_checkout_unchanged(assignment, expected_before_the_build,
+                                                                fresh_release):
+    assert expected_files_stat(assignment) == expected_before_the_build
 
 
 def solution_texts(assignment):

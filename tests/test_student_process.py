@@ -10,6 +10,8 @@ import pytest
 
 from gradekit.autograde.student import StudentError, StudentProcess
 
+pytestmark = pytest.mark.unit
+
 PACKAGE = '''
 import io, json, os, struct, sys, time
 import numpy as np
@@ -74,6 +76,10 @@ def lie_object():
     blob = blob.getvalue()
     _send(struct.pack(">Q", len(header)) + header + struct.pack(">Q", len(blob)) + blob)
 
+def slow(seconds, value):
+    time.sleep(seconds)
+    return value
+
 class Counter:
     def __init__(self, start):
         self.count = start
@@ -127,6 +133,40 @@ def test_objects_keep_their_state_between_method_calls(student):
     counter = student.new("pkg.Counter", 10)
     counter.add(5)
     assert counter.add(1) == 16 and counter.get("count") == 16
+
+
+def test_a_batch_returns_each_calls_value_in_order(student):
+    requests = [student.request_call("pkg.double", np.arange(3), factor=k) for k in range(4)]
+    assert [list(v) for v in student.batch(requests)] == [[0, k, 2 * k] for k in range(4)]
+
+
+def test_each_call_of_a_batch_has_the_whole_time_limit(student):
+    """Three calls of 0.6 s each in one batch, under a 1 s limit: each is within its own limit."""
+    assert student.batch([student.request_call("pkg.slow", 0.6, k) for k in range(3)], timeout=1) == [0, 1, 2]
+
+
+def test_a_call_of_a_batch_that_hangs_is_stopped_at_its_own_limit_naming_it(student):
+    requests = [student.request_call("pkg.double", 1), student.request_call("pkg.forever")]
+    started = time.monotonic()
+    with pytest.raises(StudentError, match="forever did not return within 1 s"):
+        student.batch(requests, timeout=1)
+    assert time.monotonic() - started < 5
+    assert student.call("pkg.double", 2) == 4
+
+
+def test_an_error_ends_a_batch_and_the_next_request_gets_its_own_answer(student):
+    requests = [student.request_call("pkg.double", 1), student.request_call("pkg.unfinished"),
+                student.request_call("pkg.double", 3)]
+    with pytest.raises(StudentError, match="unfinished raised NotImplementedError"):
+        student.batch(requests)
+    assert student.call("pkg.double", 5) == 10
+
+
+def test_a_batch_sets_and_calls_a_kept_object_in_order(student):
+    counter = student.new("pkg.Counter", 0)
+    requests = [counter.request_set("count", 10), counter.request_method("add", 1),
+                counter.request_set("count", 20), counter.request_method("add", 2)]
+    assert student.batch(requests) == [None, 11, None, 22]
 
 
 def test_objects_are_lost_when_the_worker_restarts(student):

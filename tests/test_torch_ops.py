@@ -14,6 +14,8 @@ from gradekit.autograde import torch_ops
 from gradekit.autograde.plugin import Reference
 from gradekit.autograde.student import StudentProcess
 
+pytestmark = pytest.mark.unit
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPS = "gradekit.autograde.torch_ops."
 PACKAGE = '''

@@ -11,6 +11,8 @@ import pytest
 
 from gradekit import unpack
 
+pytestmark = pytest.mark.unit
+
 
 def make_folder(root):
     (root / "cs231n" / "datasets" / "cifar-10-batches-py").mkdir(parents=True)

@@ -68,12 +68,15 @@ def test_saliency_maps_match_expected_on_the_imagenet_images(student, expected, 
     X, y = saliency_inputs(data_dir)
     maps, reference = saliency(student, data_dir, X, y), expected["saliency"]
     assert maps.shape == reference.shape, f"compute_saliency_maps has shape {maps.shape}, expected {reference.shape}"
-    error = np.abs(maps - reference) / np.maximum(1e-8, np.abs(maps) + np.abs(reference))
-    wrong = int(np.sum(error > 1e-5))
-    allowed = max(1, reference.size // 1000)  # a ReLU at a tie may flip a pixel between CPUs, not more
-    assert wrong <= allowed, (f"compute_saliency_maps differs from the expected values (relative error > 1e-5) at "
-                              f"{wrong} of {reference.size} pixels of the 5 ImageNet images (central 112x112 crops, "
-                              f"float64); at most {allowed} may differ")
+    # Per image, the part of its saliency that differs: max pooling breaks ties (two equal inputs)
+    # by rounding, which differs between CPUs and sends one pixel's gradient to its neighbour. Such
+    # a flip moves about 2e-4 of an image's saliency; a wrong map moves most of it.
+    per_image = (len(maps), -1)
+    moved = np.abs(maps - reference).reshape(per_image).sum(axis=1) / np.abs(reference).reshape(per_image).sum(axis=1)
+    worst = int(np.argmax(moved))
+    assert moved[worst] <= 1e-3, (f"compute_saliency_maps differs from the expected values on image {worst} of the 5 "
+                                  f"ImageNet images (central 112x112 crops, float64): sum |yours - expected| is "
+                                  f"{moved[worst]:.2g} of the expected map's sum (at most 1e-3)")
 
 
 def fooling(student, data_dir, X, target_y, score_scale=1.0):

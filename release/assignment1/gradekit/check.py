@@ -52,7 +52,7 @@ def manifest(assignment):
 
 
 def check(assignment, root, artifacts_dir, execution_json, results_json, data_dir,
-          seed=None, call_timeout=120.0, log_path=None, paths=None, spec=None):
+          seed=None, call_timeout=120.0, log_path=None, paths=None, spec=None, threads=None):
     """Run the checks (all, or those of the test files `paths`); returns the per-test outcomes,
     also written to `results_json`, or raises CheckError with pytest's output when no test could
     be collected. With `spec` (a `sandbox.Spec`) the worker that runs the student's code is
@@ -61,7 +61,8 @@ def check(assignment, root, artifacts_dir, execution_json, results_json, data_di
     The checks get `budget(tests, call_timeout)` seconds once collected. Each test's outcome is
     appended to a JSON lines file beside `results_json` as it finishes, so a run stopped at its
     budget (or ended early) keeps every outcome it reached; the tests it did not reach get
-    `score.did_not_run` with the reason."""
+    `score.did_not_run` with the reason. `threads`: the BLAS and torch threads of the checks'
+    processes (None: what this process's environment says)."""
     progress = os.path.splitext(results_json)[0] + ".jsonl"
     options = [f"--submission={root}", f"--artifacts-dir={artifacts_dir}",
                f"--execution-json={execution_json}", f"--reference={assignment.solutions}",
@@ -75,7 +76,7 @@ def check(assignment, root, artifacts_dir, execution_json, results_json, data_di
     for path in (results_json, progress):
         if os.path.exists(path):
             os.remove(path)
-    ended = run_checks(pytest_command(assignment, *options, paths=paths), progress, call_timeout)
+    ended = run_checks(pytest_command(assignment, *options, paths=paths), progress, call_timeout, threads)
     if log_path:
         with open(log_path, "w") as f:
             f.write(ended.output)
@@ -125,13 +126,13 @@ class Ended:
         self.returncode, self.output, self.limit, self.ran_out = returncode, output, limit, ran_out
 
 
-def run_checks(command, progress, call_timeout, poll=0.5):
+def run_checks(command, progress, call_timeout, threads=None, poll=0.5):
     """Run pytest until it exits or its time is up: COLLECT_TIMEOUT until the first line of
     `progress` names the tests collected, then `budget(tests, call_timeout)` from then on. At
     the deadline it is interrupted (SIGINT: pytest stops the test running and its fixtures close
     their workers), then killed INTERRUPT_GRACE seconds later if still there."""
     with tempfile.TemporaryFile("w+") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True, env=_env(),
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True, env=_env(threads),
                                    cwd=_gradekit_parent(), start_new_session=True)
         deadline, limit, ran_out = time.monotonic() + COLLECT_TIMEOUT, COLLECT_TIMEOUT, False
         counted = False
@@ -194,8 +195,14 @@ def run(command, timeout):
         raise CheckError(f"the autograder did not finish within {timeout} s") from exc
 
 
-def _env():
-    return dict(os.environ, PYTHONPATH=_gradekit_parent(), PYTHONDONTWRITEBYTECODE="1")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _env(threads=None):
+    env = dict(os.environ, PYTHONPATH=_gradekit_parent(), PYTHONDONTWRITEBYTECODE="1")
+    if threads:
+        env.update({name: str(threads) for name in THREAD_VARIABLES})
+    return env
 
 
 def _gradekit_parent():

@@ -13,6 +13,7 @@ class Assignment:
     notebooks: tuple
     points: dict
     data: tuple = ("cifar10",)
+    partly_wrong: tuple = ()  # mutants planted in the partly wrong example ([examples] in assignment.toml)
     repo: str = REPO
 
     @property
@@ -52,4 +53,5 @@ def load(name, repo=REPO):
     with open(path, "rb") as f:
         spec = tomllib.load(f)
     return Assignment(name=spec["name"], package=spec["package"], notebooks=tuple(spec["notebooks"]),
-                      points=dict(spec["points"]), data=tuple(spec.get("data", ["cifar10"])), repo=repo)
+                      points=dict(spec["points"]), data=tuple(spec.get("data", ["cifar10"])),
+                      partly_wrong=tuple(spec.get("examples", {}).get("partly_wrong", ())), repo=repo)

@@ -25,9 +25,12 @@ addopts = --import-mode=importlib -p no:cacheprovider
 
 
 def build(assignment, dest=None):
-    """Regenerate the release (and the public expected values it ships); returns its folder."""
+    """Regenerate the release and the public expected values it ships; returns its folder.
+
+    Into the committed release (no `dest`), the expected values are also written into the
+    autograder's `public/expected/`; a release built elsewhere changes nothing in the checkout."""
+    committed = dest is None or os.path.abspath(dest) == os.path.abspath(assignment.release)
     dest = dest or assignment.release
-    expected.write(assignment)
     with tempfile.TemporaryDirectory() as tmp:
         staged = os.path.join(tmp, "release")
         os.makedirs(staged)
@@ -35,6 +38,9 @@ def build(assignment, dest=None):
             shutil.copy2(notebook, staged)
         write_package(assignment, staged, regions.stub)
         copy_public_checks(assignment, staged)
+        expected.write(assignment, os.path.join(staged, "autograder", "expected"))
+        if committed:
+            expected.write(assignment)
         copy_runtime(staged)
         write_text(os.path.join(staged, "pytest.ini"), PYTEST_INI)
         write_text(os.path.join(staged, "README.md"), student_readme(assignment))

