@@ -77,12 +77,11 @@ def grade_one(path, options, manifest, student):
             check.write_json(report_json, execution)
 
             started = time.monotonic()
-            with thread_limit(options.threads):
-                checked = check.check(assignment, root, os.path.join(out_dir, "artifacts"), report_json,
-                                      os.path.join(out_dir, "checks.json"), options.data_dir,
-                                      seed=options.grading_seed, call_timeout=options.call_timeout,
-                                      log_path=os.path.join(out_dir, "checks.log"),
-                                      paths=test_files(assignment, manifest), spec=spec)
+            checked = check.check(assignment, root, os.path.join(out_dir, "artifacts"), report_json,
+                                  os.path.join(out_dir, "checks.json"), options.data_dir,
+                                  seed=options.grading_seed, call_timeout=options.call_timeout,
+                                  log_path=os.path.join(out_dir, "checks.log"),
+                                  paths=test_files(assignment, manifest), spec=spec, threads=options.threads)
             outcomes = checked["tests"]
             timings["check"] = time.monotonic() - started
     except unpack.SubmissionError as exc:

@@ -4,6 +4,7 @@ import os
 import pytest
 
 from gradekit import course
+from gradekit.autograde.plugin import MARKERS as AUTOGRADER_MARKERS
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
@@ -18,6 +19,8 @@ TIERS = {
 def pytest_configure(config):
     for name, meaning in TIERS.items():
         config.addinivalue_line("markers", f"{name}: {meaning}")
+    for marker in AUTOGRADER_MARKERS:  # some tests import the course's check modules, which use them
+        config.addinivalue_line("markers", marker)
 
 
 def pytest_collection_modifyitems(items):

@@ -49,9 +49,12 @@ def pytest_addoption(parser):
                     help="JSON of a gradekit.sandbox.Spec: the worker runs in that sandbox (set by gradekit grade)")
 
 
+MARKERS = ("points(n): what the test is worth", "notebook(name): the notebook a test file grades")
+
+
 def pytest_configure(config):
-    config.addinivalue_line("markers", "points(n): what the test is worth")
-    config.addinivalue_line("markers", "notebook(name): the notebook a test file grades")
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
     seed = config.getoption("grading_seed")
     config._gradekit_seed = secrets.randbelow(2**31) if seed is None else seed
     config._gradekit = Recorder(config)

@@ -205,10 +205,13 @@ def assert_layer_gradients(caller, forward, backward, args, dout, names, tol=1e-
         def changed(value, index=index):
             return [value if i == index else arg for i, arg in enumerate(args)]
 
-        f = Perturbed(lambda value, changed=changed: caller.call(forward, *changed(value), pick=pick, **kwargs))
-        if hasattr(caller, "batch"):
-            f = Perturbed(f.one, lambda values, changed=changed: caller.batch(
-                [caller.request_call(forward, *changed(v), pick=pick, kwargs=kwargs) for v in values]))
+        def one(value, changed=changed):
+            return caller.call(forward, *changed(value), pick=pick, **kwargs)
+
+        def many(values, changed=changed):
+            return caller.batch([caller.request_call(forward, *changed(v), pick=pick, kwargs=kwargs) for v in values])
+
+        f = Perturbed(one, many if hasattr(caller, "batch") else None)
         assert_gradient_array(grad, f, args[index], dout, tol=tol, h=h, what=f"{what} {name}")
 
 
@@ -229,6 +232,7 @@ def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model"):
     assert isinstance(grads, dict), f"{what}.loss(X, y) returned {describe(grads)} as its gradients, expected a dict"
     missing = sorted(set(params) - set(grads))
     assert not missing, f"{what}.loss returned no gradient for {', '.join(map(str, missing))}"
+    sent = sum(_nbytes(v) for v in params.values()) + _nbytes(X) + _nbytes(y)  # by each moved call
     moved = False
     try:
         for name in sorted(params):
@@ -243,8 +247,7 @@ def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model"):
                                  model.request_method("loss", X, y, pick=0)]
                 return model.student.batch(requests)[1::2]
 
-            sent = sum(_nbytes(v) for v in params.values()) + _nbytes(X) + _nbytes(y)
-            f = Perturbed(one, many if hasattr(model, "request_method") else None, size=lambda _, sent=sent: sent)
+            f = Perturbed(one, many if hasattr(model, "request_method") else None, size=lambda _: sent)
             numeric = assert_gradient(grads[name], f, params[name], tol=tol, h=h, what=f"{what} d{name}",
                                       allow_constant=True)
             moved = moved or bool(np.any(numeric))
