@@ -10,7 +10,7 @@ from gradekit import course, grade, reference
 
 pytestmark = pytest.mark.e2e
 
-CELL_TIMEOUT = 1800  # the best ConvNet of assignment 2 trains in one cell (about 10 minutes)
+CELL_TIMEOUT = 1800  # the best ConvNet of assignment 2 trains in one cell (about 5 minutes on 2 cores)
 CALL_TIMEOUT = 60
 
 
