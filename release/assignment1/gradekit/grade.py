@@ -125,9 +125,9 @@ THREAD_VARIABLES = check.THREAD_VARIABLES
 
 @contextlib.contextmanager
 def thread_limit(threads):
-    """Cap the BLAS and torch threads of the kernels and checks started inside (parallel grading),
-    then restore the environment: a batch graded in this process must not leave its limit on
-    whatever this process runs next."""
+    """Cap the BLAS and torch threads of the kernels started inside (parallel grading; the checks
+    get theirs through `check.check(threads=)`), then restore the environment: a batch graded in
+    this process must not leave its limit on whatever this process runs next."""
     saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     if threads:
         os.environ.update({name: str(threads) for name in THREAD_VARIABLES})

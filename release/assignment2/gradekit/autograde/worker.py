@@ -3,8 +3,9 @@
 Started by `student.StudentProcess` with the submission folder as its argument. It answers
 requests (call a function, create an object, call a method, read or set an attribute, or a batch
 of those, answered one by one) read from its standard input and writes plain values back;
-anything the student's code prints goes to standard error, so that it cannot corrupt the answers. A request with `keep` holds its result
-here (a torch module a function built) and answers with a handle to it instead.
+anything the student's code prints goes to standard error, so that it cannot corrupt the answers.
+A request with `keep` holds its result here (a torch module a function built) and answers with a
+handle to it instead.
 """
 import importlib
 import os
