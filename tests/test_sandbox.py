@@ -106,6 +106,26 @@ def test_a_memory_bomb_is_killed_at_the_memory_limit_and_named(spec):
         box.close()
 
 
+UNDER_A_LOWER_ULIMIT = """
+import json, resource, subprocess, sys
+from gradekit import sandbox
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))  # a shared server's ulimit, below the sandbox's 1024
+with sandbox.slot(limits=sandbox.Limits(wall_seconds=20)) as spec:
+    box = sandbox.Sandbox(spec)
+    try:
+        code = "import resource; print(resource.getrlimit(resource.RLIMIT_NOFILE))"
+        print(subprocess.run(box.command([sys.executable, "-c", code]), capture_output=True, text=True).stdout)
+    finally:
+        box.close()
+"""
+
+
+def test_a_lower_hard_limit_of_the_grader_caps_the_sandboxs_instead_of_failing_it():
+    run = subprocess.run([sys.executable, "-c", UNDER_A_LOWER_ULIMIT], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-500:]
+    assert run.stdout.strip() == "(256, 256)"
+
+
 def test_a_fork_bomb_is_bounded_by_the_process_limit(spec):
     started = time.monotonic()
     code, out = run(spec, """

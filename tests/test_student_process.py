@@ -38,6 +38,10 @@ def returns_object():
 def where():
     return os.getpid()
 
+def address_space():
+    import resource
+    return list(resource.getrlimit(resource.RLIMIT_AS))
+
 def zeros(dtype):
     return np.zeros(3, dtype=dtype)
 
@@ -122,6 +126,44 @@ def test_a_call_that_kills_the_worker_is_reported_and_the_next_call_works(studen
     with pytest.raises(StudentError, match="exit code 7"):
         student.call("pkg.crash")
     assert student.call("pkg.double", 2) == 4
+
+
+def test_the_worker_runs_under_its_memory_limit(student):
+    assert student.call("pkg.address_space")[0] == student.memory_limit_mb * 1024 * 1024
+
+
+LOWER_HARD_LIMIT = """
+import resource, sys
+from gradekit.autograde.student import StudentProcess
+hard = 5 << 30
+resource.setrlimit(resource.RLIMIT_AS, (hard, hard))  # a shared server's `ulimit -v`, below the worker's 6 GiB
+process = StudentProcess(sys.argv[1], timeout=20, memory_limit_mb=6144)
+print(process.call("pkg.double", 21), process.call("pkg.address_space"))
+process.close()
+"""
+
+
+def test_a_lower_hard_memory_limit_caps_the_worker_instead_of_failing_it(student, tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", LOWER_HARD_LIMIT, student.root], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr[-500:]
+    assert run.stdout.split() == ["42", "[5368709120,", "5368709120]"]
+
+
+def test_a_platform_refusing_the_memory_limit_still_runs_the_students_code(student, monkeypatch):
+    """As macOS does (setrlimit(RLIMIT_AS) is refused there); the refusal is patched in, as this
+    machine accepts the limit. The forked worker inherits the patch before it execs."""
+    def refuse(which, limits):
+        raise ValueError("current limit exceeds maximum limit")
+
+    monkeypatch.setattr(resource, "setrlimit", refuse)
+    assert student.call("pkg.double", 21) == 42
+    assert student.call("pkg.address_space")[0] == resource.RLIM_INFINITY
+    assert "memory limit of 6144 MiB was not applied (ValueError: current limit exceeds maximum limit)" in \
+        " ".join(student.log.last_lines(5))
 
 
 def test_a_result_that_is_not_plain_data_is_refused(student):
