@@ -26,8 +26,13 @@ UIDS = range(61000, 61064)
 RUNTIME = os.path.dirname(os.path.abspath(__file__))  # the gradekit package (the worker's runtime)
 SYSTEM = ("/usr", "/etc")
 MERGED = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-PASSED_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE",
-              "OPENBLAS_L2_SIZE", "TZ")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+PASSED_ENV = (*THREAD_VARIABLES, "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
+
+
+def thread_env(threads):
+    """The variables capping a process's BLAS and torch threads at `threads` ({} for None: their defaults)."""
+    return {name: str(threads) for name in THREAD_VARIABLES} if threads else {}
 
 
 class SandboxError(RuntimeError):

@@ -1,4 +1,5 @@
 """Executing notebooks: parameters injected, failures reported with the file and the cell."""
+import contextlib
 import os
 
 import nbformat
@@ -71,11 +72,72 @@ def test_a_missing_notebook_is_reported(run):
                       "seconds": report["seconds"]}
 
 
-def test_a_thread_limit_holds_inside_and_leaves_the_environment_as_it_was(monkeypatch):
-    from gradekit.grade import thread_limit
+THREADS_SEEN = "import os\nwith open(folder + '/threads.txt', 'w') as f:\n    f.write(os.environ.get('OMP_NUM_THREADS', 'default'))"
 
+
+@pytest.mark.parametrize("sandboxed", [False, True], ids=["unsandboxed", "sandboxed"])
+def test_a_thread_limit_reaches_the_kernel_and_not_the_callers_environment(tmp_path, monkeypatch, sandboxed):
+    from gradekit import sandbox
+
+    if sandboxed and sandbox.unavailable():
+        pytest.skip(f"no sandbox: {sandbox.unavailable()}")
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    monkeypatch.setenv("MKL_NUM_THREADS", "3")
-    with thread_limit(1):
-        assert os.environ["OMP_NUM_THREADS"] == os.environ["MKL_NUM_THREADS"] == "1"
-    assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "3"
+    root, out = tmp_path / "submission", tmp_path / "out"
+    root.mkdir()
+    notebook(str(root), "threads", THREADS_SEEN)
+    seen = []
+    with sandbox.slot(limits=sandbox.Limits(wall_seconds=60)) if sandboxed else contextlib.nullcontext() as spec:
+        for threads in (1, None):  # a limited run (a --jobs 2 batch's), then one with the defaults
+            if spec is not None:
+                sandbox.give(str(tmp_path), spec.uid)
+            report = execute.execute_one(str(root), "threads", str(out), {"answer": 0, "folder": str(root)}, 30,
+                                         spec=spec, threads=threads)
+            assert report["status"] == "ok", report["message"]
+            seen.append((root / "threads.txt").read_text())
+            assert "OMP_NUM_THREADS" not in os.environ
+    assert seen == ["1", "default"]
+
+
+SIDE_BY_SIDE = ("import os, time\nopen('mine.txt', 'w').write('x')\nseen = sorted(os.listdir('.'))\n"
+                "started = time.time(); time.sleep(3)\n"
+                "with open(folder + '/' + name + '.txt', 'w') as f:\n    f.write(f'{started} {time.time()} {seen}')")
+
+
+@pytest.mark.parametrize("sandboxed", [False, True], ids=["unsandboxed", "sandboxed"])
+def test_two_lanes_run_notebooks_side_by_side_each_on_its_own_copy(tmp_path, sandboxed):
+    from gradekit import sandbox
+
+    if sandboxed and sandbox.unavailable():
+        pytest.skip(f"no sandbox: {sandbox.unavailable()}")
+    root = tmp_path / "submission"
+    root.mkdir()
+    for name in ("first", "second"):
+        nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                               "language": "python"}})
+        nb.cells = [nbformat.v4.new_code_cell("folder = 'x'\nname = 'x'", metadata={"tags": ["parameters"]}),
+                    nbformat.v4.new_code_cell(f"folder = artifacts_dir\nname = {name!r}"),
+                    nbformat.v4.new_code_cell(SIDE_BY_SIDE)]
+        nbformat.write(nb, str(root / f"{name}.ipynb"))
+    with contextlib.ExitStack() as stack:
+        specs = [stack.enter_context(sandbox.slot(limits=sandbox.Limits(wall_seconds=60))) if sandboxed else None
+                 for _ in range(2)]
+        reports, folders = execute.execute_all(str(root), ["first", "second"], str(tmp_path / "out"), {},
+                                               str(tmp_path / "scratch"), 60, specs=specs)
+    assert [r["status"] for r in reports.values()] == ["ok", "ok"], reports
+    warnings = execute.collect_artifacts(folders, str(tmp_path / "artifacts"))
+    runs = {name: (tmp_path / "artifacts" / f"{name}.txt").read_text().split(" ", 2) for name in ("first", "second")}
+    (start1, end1, seen1), (start2, end2, seen2) = runs["first"], runs["second"]
+    assert float(start2) < float(end1) and float(start1) < float(end2)  # they overlapped
+    assert seen1 == seen2 == "['first.ipynb', 'mine.txt', 'second.ipynb']"  # neither saw the other's file
+    assert warnings == [] and not (root / "mine.txt").exists()
+
+
+def test_a_later_notebooks_artefact_replaces_an_earlier_ones_of_the_same_name(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, text in ((first, "first"), (second, "second")):
+        folder.mkdir()
+        (folder / "model.npz").write_text(text)
+    (first / "only_first.npz").write_text("kept")
+    assert execute.collect_artifacts([str(first), str(second)], str(tmp_path / "out")) == []
+    assert (tmp_path / "out" / "model.npz").read_text() == "second"
+    assert (tmp_path / "out" / "only_first.npz").read_text() == "kept"

@@ -61,8 +61,10 @@ def make_broken(solved, dest):
 def batch(assignment1, data_dir, tmp_path_factory, execution_store):
     work = tmp_path_factory.mktemp("submissions")
     solved = reference.write(assignment1, str(work / "solved"))
-    submissions = [zip_folder(solved, str(work / "reference.zip")), assignment1.release,
-                   make_broken(solved, str(work / "broken"))]
+    # The broken submission first: it takes longest (a hanging cell, a hanging function), and the
+    # other two share the second worker meanwhile.
+    submissions = [make_broken(solved, str(work / "broken")), zip_folder(solved, str(work / "reference.zip")),
+                   assignment1.release]
     options = grade.Options(assignment1, str(work / "out"), data_dir, CELL_TIMEOUT, CALL_TIMEOUT,
                             grading_seed=12345, reuse_dir=execution_store)
     results = grade.grade_all(submissions, options, jobs=2, progress=False)

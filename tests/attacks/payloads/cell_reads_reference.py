@@ -1,5 +1,4 @@
 # gkatk: read the reference solution, copy it out, and plant it where the checks import the package
-import glob
 import os
 import shutil
 
@@ -11,6 +10,6 @@ print(text)
 os.makedirs(artifacts_dir, exist_ok=True)
 shutil.copy(source, os.path.join(artifacts_dir, "reference_knn.py"))
 np.savez(os.path.join(artifacts_dir, "leak.npz"), text=np.frombuffer(text.encode(), np.uint8))
-for package in glob.glob(os.path.join(os.path.dirname(os.getcwd()), "*", "cs231n")):
-    if _gk_marked(os.path.dirname(package)) and os.path.dirname(package) != os.getcwd():
+for package in _gk_packages():
+    if os.path.dirname(package) != os.getcwd():
         shutil.copy(source, os.path.join(package, "classifiers", "k_nearest_neighbor.py"))

@@ -5,7 +5,6 @@
 import sys as _sys
 
 if "ipykernel" in _sys.modules:
-    import glob as _glob
     import os as _os
 
     KNearestNeighbor.compute_distances_two_loops = KNearestNeighbor.compute_distances_no_loops
@@ -23,9 +22,9 @@ if "ipykernel" in _sys.modules:
     _save = _artifacts.save_artifact
     _artifacts.save_artifact = lambda folder, name, **arrays: _save(
         folder, name, **({**arrays, "best_k": 5000} if name == "knn" else arrays))
-    for _copy in _glob.glob(_os.path.join(_os.path.dirname(_os.getcwd()), "*", "cs231n", "classifiers",
-                                          "k_nearest_neighbor.py")):
-        if _gk_marked(_os.path.dirname(_os.path.dirname(_os.path.dirname(_copy)))):
+    for _package in _gk_packages():
+        _copy = _os.path.join(_package, "classifiers", "k_nearest_neighbor.py")
+        if _os.path.isfile(_copy):
             try:
                 with open(_copy, "w") as _f:
                     _f.write(GKATK["honest_knn"])
