@@ -12,6 +12,7 @@ import tempfile
 import time
 
 from gradekit import score
+from gradekit.sandbox import thread_env
 
 CHECK_TIMEOUT = 1800
 """Seconds the checks of one submission may take besides their student calls' time limits."""
@@ -195,14 +196,8 @@ def run(command, timeout):
         raise CheckError(f"the autograder did not finish within {timeout} s") from exc
 
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
 def _env(threads=None):
-    env = dict(os.environ, PYTHONPATH=_gradekit_parent(), PYTHONDONTWRITEBYTECODE="1")
-    if threads:
-        env.update({name: str(threads) for name in THREAD_VARIABLES})
-    return env
+    return dict(os.environ, PYTHONPATH=_gradekit_parent(), PYTHONDONTWRITEBYTECODE="1", **thread_env(threads))
 
 
 def _gradekit_parent():

@@ -38,7 +38,11 @@ def main(argv=None):
     grade.add_argument("--grading-seed", type=int, help="seed of the hidden checks' inputs (default: random)")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (Dask local cluster)")
     grade.add_argument("--scheduler", help="address of a Dask scheduler to grade across machines")
-    grade.add_argument("--threads", type=int, help="BLAS threads per notebook kernel (default: cores / jobs)")
+    grade.add_argument("--threads", type=int, help="BLAS threads per submission (default: cores / jobs), "
+                       "shared by the notebooks it runs at once")
+    grade.add_argument("--notebooks-at-once", type=int, metavar="N",
+                       help="a submission's notebooks executed side by side, each in a sandbox of its own "
+                       "(default: one per core of the submission's share)")
     grade.add_argument("--reuse-executions", metavar="DIR",
                        help="keep executed notebooks in DIR and reuse them when nothing they depend on changed")
     grade.add_argument("--notebooks", help="grade only these notebooks, comma-separated (e.g. knn,svm)")
@@ -99,7 +103,7 @@ def cmd_grade(args):
     options = grade.Options(assignment, os.path.abspath(args.out), os.path.abspath(args.data_dir),
                             args.cell_timeout, args.call_timeout, args.seed, args.grading_seed,
                             threads=args.threads, reuse_dir=args.reuse_executions, sandbox=not args.no_sandbox,
-                            limits=sandbox.Limits(memory_mb=args.memory_limit),
+                            limits=sandbox.Limits(memory_mb=args.memory_limit), notebooks_at_once=args.notebooks_at_once,
                             notebooks=tuple(args.notebooks.split(",")) if args.notebooks else None)
     try:
         graded = options.graded()

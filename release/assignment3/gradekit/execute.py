@@ -3,13 +3,16 @@
 The grader's parameters (data folder, artefact folder, seed, grading mode) are injected after the
 notebook's `parameters` cell; every cell has a time limit. A notebook that is missing, corrupt,
 raises, hangs or kills its kernel is reported with the file and cell, and the others still run.
-The executed notebooks are kept for the student and the instructor. With a `reuse.Store`, a
+Each notebook runs on a copy of the submission of its own, so notebooks can run side by side (one
+sandbox uid per lane: closing a sandbox kills its uid's processes). The executed notebooks are
+kept for the student and the instructor. With a `reuse.Store`, a
 notebook whose inputs are unchanged since a stored run is not executed again. With a
 `sandbox.Spec`, each kernel runs in a sandbox of its own that writes only `root` and the artefact
 folder (`kernel.py`), and every process it started is killed when its notebook ends.
 """
 import json
 import os
+import queue
 import shutil
 import stat
 import tempfile
@@ -17,20 +20,49 @@ import time
 
 import nbformat
 
-from gradekit import reuse
+from gradekit import reuse, sandbox
 
 DEFAULT_CELL_TIMEOUT = 600
 MAX_ARTIFACT_FILES = 1000
 MAX_ARTIFACT_BYTES = 1 << 30
 
 
-def execute_all(root, notebooks, out_dir, parameters, cell_timeout=DEFAULT_CELL_TIMEOUT, store=None, spec=None):
-    """Execute `notebooks` found in `root`; returns {notebook: report} and writes the executed copies."""
-    return {name: execute_one(root, name, out_dir, parameters, cell_timeout, store, spec) for name in notebooks}
+def execute_all(root, notebooks, out_dir, parameters, scratch, cell_timeout=DEFAULT_CELL_TIMEOUT, store=None,
+                specs=(None,), threads=None):
+    """Execute `notebooks` of the submission in `root`, each on a copy of its own with an artefact
+    folder of its own (under `scratch`), so that no notebook sees what another one wrote, whatever
+    order they run in; `len(specs)` run at a time, each in a sandbox of its lane's `sandbox.Spec`.
+    Returns ({notebook: report}, [each notebook's artefact folder, in the order of `notebooks`])
+    and writes the executed copies into `out_dir`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lanes = queue.SimpleQueue()
+    for spec in specs:
+        lanes.put(spec)
+
+    def run(name):
+        spec = lanes.get()
+        try:
+            folder = os.path.join(scratch, name)
+            copy = shutil.copytree(root, os.path.join(folder, "submission"), symlinks=True)
+            artifacts = os.path.join(folder, "artifacts")
+            os.makedirs(artifacts)
+            if spec is not None:
+                sandbox.give(folder, spec.uid)
+            return execute_one(copy, name, out_dir, dict(parameters, artifacts_dir=artifacts), cell_timeout, store,
+                               spec, threads)
+        finally:
+            lanes.put(spec)
+
+    with ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="notebook") as pool:
+        reports = dict(zip(notebooks, pool.map(run, notebooks)))
+    return reports, [os.path.join(scratch, name, "artifacts") for name in notebooks]
 
 
-def execute_one(root, name, out_dir, parameters, cell_timeout, store=None, spec=None):
-    """Run one notebook; the report says ok or what went wrong, naming the file and cell."""
+def execute_one(root, name, out_dir, parameters, cell_timeout, store=None, spec=None, threads=None):
+    """Run one notebook; the report says ok or what went wrong, naming the file and cell. `threads`
+    caps the kernel's BLAS and torch threads (None: their defaults); this process's environment is
+    never changed."""
     filename = f"{name}.ipynb"
     path = os.path.join(root, filename)
     started = time.monotonic()
@@ -53,7 +85,7 @@ def execute_one(root, name, out_dir, parameters, cell_timeout, store=None, spec=
             return restored
     before = reuse.snapshot(artifacts)
     try:
-        run_papermill(path, output, parameters, root, cell_timeout, spec)
+        run_papermill(path, output, parameters, root, cell_timeout, spec, threads)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message in the report
         status, message = explain(exc, output, filename, cell_timeout)
         return report(status, message)
@@ -77,22 +109,23 @@ def unreadable(path):
     return None
 
 
-def run_papermill(path, output, parameters, cwd, cell_timeout, spec=None):
+def run_papermill(path, output, parameters, cwd, cell_timeout, spec=None, threads=None):
     """papermill on one notebook: in a sandbox of its own when `spec` is given (a `sandbox.Spec`),
     every process of which is killed before this returns; the sandbox's reason for stopping the
     kernel early, if any, is on the exception as `sandbox_reason`."""
     import papermill
 
-    from gradekit import kernel, sandbox
+    from gradekit import kernel
 
     options = dict(parameters=parameters, kernel_name="python3", cwd=cwd, progress_bar=False, log_output=False,
                    execution_timeout=cell_timeout, start_timeout=120, engine_name=kernel.ENGINE,
                    output_limit=spec.limits.output_bytes if spec else 1 << 20)
+    limit = sandbox.thread_env(threads)
     if spec is None:
-        papermill.execute_notebook(path, output, **options)
+        papermill.execute_notebook(path, output, kernel_env=dict(os.environ, **limit), **options)
         return
     runtime = tempfile.mkdtemp(prefix="gk-")  # short: it holds the kernel's Unix sockets
-    box = sandbox.Sandbox(spec, writable=[cwd, parameters.get("artifacts_dir", cwd), runtime], cwd=cwd)
+    box = sandbox.Sandbox(spec, writable=[cwd, parameters.get("artifacts_dir", cwd), runtime], cwd=cwd, env=limit)
     capture = sandbox.Capture(spec.limits.output_bytes)
     try:
         papermill.execute_notebook(path, output, km=kernel.kernel_manager(box, capture, runtime), **options)
@@ -104,27 +137,30 @@ def run_papermill(path, output, parameters, cwd, cell_timeout, spec=None):
         shutil.rmtree(runtime, ignore_errors=True)
 
 
-def collect_artifacts(source, dest):
-    """Copy what the notebooks saved into the output folder: regular files only (no links, no
-    devices), at most MAX_ARTIFACT_FILES files and MAX_ARTIFACT_BYTES in all; returns what was left
-    out, as messages."""
+def collect_artifacts(sources, dest):
+    """Copy what the notebooks saved (their artefact folders `sources`, a later one's file replacing
+    an earlier one's of the same name, as if they had run one after the other in one folder) into
+    the output folder: regular files only (no links, no devices), at most MAX_ARTIFACT_FILES files
+    and MAX_ARTIFACT_BYTES in all; returns what was left out, as messages."""
+    found = {}
+    for source in sources:
+        for folder, _, files in os.walk(source):
+            for name in files:
+                path = os.path.join(folder, name)
+                found[os.path.relpath(path, source)] = path
     left_out, count, total = [], 0, 0
-    for folder, dirs, files in os.walk(source):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            rel = os.path.relpath(path, source)
-            info = os.lstat(path)
-            if not stat.S_ISREG(info.st_mode):
-                left_out.append(f"artifacts/{rel} is not a regular file (links are not read)")
-            elif count >= MAX_ARTIFACT_FILES or total + info.st_size > MAX_ARTIFACT_BYTES:
-                left_out.append(f"artifacts/{rel} is beyond the {MAX_ARTIFACT_FILES} files / "
-                                f"{MAX_ARTIFACT_BYTES >> 20} MB kept of artefacts")
-            else:
-                count, total = count + 1, total + info.st_size
-                target = os.path.join(dest, rel)
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                shutil.copyfile(path, target, follow_symlinks=False)
+    for rel, path in sorted(found.items()):
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
+            left_out.append(f"artifacts/{rel} is not a regular file (links are not read)")
+        elif count >= MAX_ARTIFACT_FILES or total + info.st_size > MAX_ARTIFACT_BYTES:
+            left_out.append(f"artifacts/{rel} is beyond the {MAX_ARTIFACT_FILES} files / "
+                            f"{MAX_ARTIFACT_BYTES >> 20} MB kept of artefacts")
+        else:
+            count, total = count + 1, total + info.st_size
+            target = os.path.join(dest, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(path, target, follow_symlinks=False)
     return left_out
 
 

@@ -21,7 +21,7 @@ import tempfile
 from stat import S_ISREG
 
 
-VERSION = "gradekit-execution-3"
+VERSION = "gradekit-execution-4"
 
 
 class Store:

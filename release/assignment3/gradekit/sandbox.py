@@ -26,8 +26,13 @@ UIDS = range(61000, 61064)
 RUNTIME = os.path.dirname(os.path.abspath(__file__))  # the gradekit package (the worker's runtime)
 SYSTEM = ("/usr", "/etc")
 MERGED = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-PASSED_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE",
-              "OPENBLAS_L2_SIZE", "TZ")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+PASSED_ENV = (*THREAD_VARIABLES, "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
+
+
+def thread_env(threads):
+    """The variables capping a process's BLAS and torch threads at `threads` ({} for None: their defaults)."""
+    return {name: str(threads) for name in THREAD_VARIABLES} if threads else {}
 
 
 class SandboxError(RuntimeError):
@@ -45,6 +50,22 @@ class Limits:
     wall_seconds: float = 4 * 3600
     disk_mb: int = 4096
     output_bytes: int = 1 << 20
+
+
+RLIMITS = {"nproc": "RLIMIT_NPROC", "cpu": "RLIMIT_CPU", "fsize": "RLIMIT_FSIZE", "nofile": "RLIMIT_NOFILE",
+           "as": "RLIMIT_AS"}
+
+
+def capped(wanted):
+    """{prlimit option: value}: each wanted limit, lowered to the hard limit the grader already runs
+    under (a shared server's ulimit), which the sandbox, without privileges, could not raise."""
+    import resource
+
+    values = {}
+    for name, value in wanted.items():
+        _, hard = resource.getrlimit(getattr(resource, RLIMITS[name]))
+        values[name] = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    return values
 
 
 @dataclass(frozen=True)
@@ -151,10 +172,11 @@ class Sandbox:
     def command(self, argv):
         """`argv`, to be run inside this sandbox (the first process joins its cgroups itself)."""
         limits = self.spec.limits
-        rlimits = [f"--nproc={limits.processes}", f"--cpu={limits.cpu_seconds}",
-                   f"--fsize={limits.file_mb << 20}", f"--nofile={limits.open_files}"]
+        wanted = {"nproc": limits.processes, "cpu": limits.cpu_seconds, "fsize": limits.file_mb << 20,
+                  "nofile": limits.open_files}
         if self.cgroups is None or not self.cgroups.memory:
-            rlimits.append(f"--as={limits.memory_mb << 20}")
+            wanted["as"] = limits.memory_mb << 20
+        rlimits = [f"--{name}={value}" for name, value in capped(wanted).items()]
         drop = [] if self.spec.uid is None else [
             "/usr/bin/setpriv", f"--reuid={self.spec.uid}", f"--regid={self.spec.uid}", "--clear-groups",
             "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all", "--"]

@@ -22,6 +22,16 @@ OUTPUT_BYTES = 1 << 20  # of the worker's own output (the student's prints), kep
 _RUNTIME_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def address_space_limit(wanted_mb):
+    """(soft, hard) RLIMIT_AS for a worker wanting `wanted_mb` MiB: never above the hard limit this
+    process already has (which an unprivileged process cannot raise), which stays as it is."""
+    import resource
+
+    wanted = wanted_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    return (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)), hard
+
+
 class StudentError(AssertionError):
     """The student's code raised, timed out or crashed; the message says where."""
 
@@ -183,7 +193,7 @@ class StudentProcess:
                 self.process = subprocess.Popen(
                     argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log.fd,
                     cwd=_RUNTIME_PARENT, env=env, start_new_session=True,
-                    preexec_fn=self._limit_memory if self.memory_limit_mb else None)
+                    preexec_fn=self._limit_memory())
             else:
                 self.box = Sandbox(self.spec, readable=[self.root], cwd=self.root,
                                    env={"PYTHONPATH": _RUNTIME_PARENT})
@@ -193,10 +203,24 @@ class StudentProcess:
             self.log.close_writer()
 
     def _limit_memory(self):
-        import resource
+        """The worker's address-space limit, or None where the platform cannot set one (Windows).
+        Runs in the forked child, so it never raises: a hard limit lower than ours (a shared
+        server's ulimit) caps it, and a platform that refuses RLIMIT_AS (macOS) leaves one line
+        in the worker's log instead of failing every call."""
+        if not self.memory_limit_mb or os.name != "posix":
+            return None
+        soft, hard = address_space_limit(self.memory_limit_mb)
 
-        limit = self.memory_limit_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        def limit():
+            try:
+                import resource
+
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+            except (ValueError, OSError) as exc:
+                os.write(2, f"gradekit: the worker's memory limit of {self.memory_limit_mb} MiB was not "
+                            f"applied ({type(exc).__name__}: {exc})\n".encode())
+
+        return limit
 
     def _kill(self):
         """End the worker and, in a sandbox, every process it started."""
