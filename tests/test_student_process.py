@@ -42,6 +42,9 @@ def address_space():
     import resource
     return list(resource.getrlimit(resource.RLIMIT_AS))
 
+def is_rnn(cell_type):
+    return cell_type is 'rnn'  # the 2017 starter's captioning code compares strings so
+
 def zeros(dtype):
     return np.zeros(3, dtype=dtype)
 
@@ -164,6 +167,11 @@ def test_a_platform_refusing_the_memory_limit_still_runs_the_students_code(stude
     assert student.call("pkg.address_space")[0] == resource.RLIM_INFINITY
     assert "memory limit of 6144 MiB was not applied (ValueError: current limit exceeds maximum limit)" in \
         " ".join(student.log.last_lines(5))
+
+
+def test_a_string_argument_is_the_same_object_as_the_students_literal(student):
+    assert student.call("pkg.is_rnn", "rnn") is True
+    assert student.call("pkg.is_rnn", "lstm") is False
 
 
 def test_a_result_that_is_not_plain_data_is_refused(student):
