@@ -132,6 +132,22 @@ def test_two_lanes_run_notebooks_side_by_side_each_on_its_own_copy(tmp_path, san
     assert warnings == [] and not (root / "mine.txt").exists()
 
 
+def test_notebooks_side_by_side_leave_the_graders_working_folder_as_it_was(tmp_path):
+    """papermill's own `cwd` changes the working folder of the whole process: two lanes left it in a
+    notebook's copy, deleted after grading, and every later grading failed (FileNotFoundError)."""
+    root = tmp_path / "submission"
+    root.mkdir()
+    for name in ("first", "second"):
+        notebook(str(root), name, "import os, time\ntime.sleep(1)\nprint(os.getcwd())")
+    before = os.getcwd()
+    reports, _ = execute.execute_all(str(root), ["first", "second"], str(tmp_path / "out"), {"answer": 0},
+                                     str(tmp_path / "scratch"), 60, specs=[None, None])
+    assert [r["status"] for r in reports.values()] == ["ok", "ok"], reports
+    assert os.getcwd() == before
+    printed = nbformat.read(str(tmp_path / "out" / "first.ipynb"), as_version=4).cells[-1].outputs[0].text
+    assert printed.strip() == str(tmp_path / "scratch" / "first" / "submission")
+
+
 def test_a_later_notebooks_artefact_replaces_an_earlier_ones_of_the_same_name(tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     for folder, text in ((first, "first"), (second, "second")):

@@ -117,7 +117,7 @@ def run_papermill(path, output, parameters, cwd, cell_timeout, spec=None, thread
 
     from gradekit import kernel
 
-    options = dict(parameters=parameters, kernel_name="python3", cwd=cwd, progress_bar=False, log_output=False,
+    options = dict(parameters=parameters, kernel_name="python3", kernel_cwd=cwd, progress_bar=False, log_output=False,
                    execution_timeout=cell_timeout, start_timeout=120, engine_name=kernel.ENGINE,
                    output_limit=spec.limits.output_bytes if spec else 1 << 20)
     limit = sandbox.thread_env(threads)

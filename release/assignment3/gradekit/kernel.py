@@ -84,17 +84,20 @@ class CappedClient(PapermillNotebookClient):
 
 class SandboxedEngine(NBClientEngine):
     """papermill's nbclient engine with a given kernel manager (`km`) and `CappedClient`; an
-    unsandboxed kernel gets the environment `kernel_env` (None: this process's)."""
+    unsandboxed kernel gets the environment `kernel_env` (None: this process's). The kernel starts
+    in `kernel_cwd`, which replaces papermill's `cwd`: that one changes the working folder of the
+    whole process, which notebooks run side by side (threads) would leave in a deleted folder."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                  start_timeout=60, execution_timeout=None, km=None, output_limit=1 << 20,
-                                 kernel_env=None, **kwargs):
+                                 kernel_env=None, kernel_cwd=None, **kwargs):
         client = CappedClient(nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
                               kernel_name=kernel_name, log=logger, log_output=log_output,
                               stdout_file=stdout_file, stderr_file=stderr_file, output_limit=output_limit)
         client.owns_km = True  # shut the kernel down at the end, as for a manager nbclient made
-        return client.execute(**({} if kernel_env is None else {"env": kernel_env}))
+        start = {} if kernel_env is None else {"env": kernel_env}
+        return client.execute(**start, **({} if kernel_cwd is None else {"cwd": kernel_cwd}))
 
 
 papermill_engines.register(ENGINE, SandboxedEngine)
