@@ -5,8 +5,8 @@ notebook's `parameters` cell; every cell has a time limit. A notebook that is mi
 raises, hangs or kills its kernel is reported with the file and cell, and the others still run.
 Each notebook runs on a copy of the submission of its own, so notebooks can run side by side (one
 sandbox uid per lane: closing a sandbox kills its uid's processes). The executed notebooks are
-kept for the student and the instructor. With a `reuse.Store`, a
-notebook whose inputs are unchanged since a stored run is not executed again. With a
+kept for the student and the instructor. With a `reuse.Store`, a notebook whose inputs are
+unchanged since a stored run is not executed again. With a
 `sandbox.Spec`, each kernel runs in a sandbox of its own that writes only `root` and the artefact
 folder (`kernel.py`), and every process it started is killed when its notebook ends.
 """

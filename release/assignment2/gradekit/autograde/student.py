@@ -15,7 +15,7 @@ import sys
 import time
 
 from gradekit.autograde import wire
-from gradekit.sandbox import Capture, Sandbox
+from gradekit.sandbox import Capture, Sandbox, capped
 
 OUTPUT_BYTES = 1 << 20  # of the worker's own output (the student's prints), kept for messages
 
@@ -23,13 +23,11 @@ _RUNTIME_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspat
 
 
 def address_space_limit(wanted_mb):
-    """(soft, hard) RLIMIT_AS for a worker wanting `wanted_mb` MiB: never above the hard limit this
-    process already has (which an unprivileged process cannot raise), which stays as it is."""
+    """(soft, hard) RLIMIT_AS for a worker wanting `wanted_mb` MiB: capped as the sandbox's limits
+    are (`sandbox.capped`), the hard limit left as it is."""
     import resource
 
-    wanted = wanted_mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    return (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)), hard
+    return capped({"as": wanted_mb * 1024 * 1024})["as"], resource.getrlimit(resource.RLIMIT_AS)[1]
 
 
 class StudentError(AssertionError):
