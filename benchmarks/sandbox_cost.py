@@ -67,9 +67,9 @@ def main():
         cases += [(name, solved) for name in args.notebooks.split(",")]
         print(f"sandbox cost per notebook, {assignment.name}, {args.rounds} rounds each, {os.cpu_count()} cores")
         print(f"  {'notebook':<22} {'no sandbox':>11} {'sandbox':>9} {'ratio':>7}")
-        with sandbox.slot(readable=[options.data_dir]) as spec:
+        with grade.sandbox_slots(options, 1) as (spec,):
             for name, source in cases:
-                parameters = grade.parameters(options, "unused")
+                parameters = grade.parameters(options)
                 plain, boxed = [], []
                 for _ in range(args.rounds):
                     plain.append(timed_run(source, name, parameters, work, None))

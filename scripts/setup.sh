@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up a fresh machine: bubblewrap (Debian package), a virtual environment with gradekit and its
+# Set up a fresh machine: bubblewrap and chromium (Debian packages), a virtual environment with gradekit and its
 # pinned dependencies, and CIFAR-10 in data/ (from ../shared/data when it is there, else the official download).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,15 @@ if ! command -v bwrap >/dev/null 2>&1; then
     else
         echo "setup: bubblewrap is missing: install it (Debian: sudo apt-get install bubblewrap);" \
              "without it gradekit grade refuses to grade unless given --no-sandbox" >&2
+    fi
+fi
+# chromium: headless, it renders feedback.html and report.html in the tests (tests/test_html_in_browser.py).
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "setup: chromium is missing: install it (Debian: sudo apt-get install chromium);" \
+             "the browser tests of the HTML pages need it" >&2
     fi
 fi
 if [ ! -x .venv/bin/python ]; then

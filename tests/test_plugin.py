@@ -228,3 +228,61 @@ def test_a_hanging_call_costs_only_its_own_check(tmp_path, monkeypatch):
 def test_the_checks_budget_grows_with_the_number_of_checks_up_to_a_bound():
     assert check.budget(15, 120) == check.CHECK_TIMEOUT + 15 * 120
     assert check.budget(10 ** 6, 120) == check.MAX_CHECK_TIMEOUT
+
+
+# -- measured values (the `measured` fixture), carried through to the result --------------------------
+def test_measured_records_each_value_and_its_target_in_the_tests_outcome(pytester, autograder):
+    results = pytester.path / "results.json"
+    autograder('''
+        @pytest.mark.points(4)
+        def test_best_model_reaches_the_target(measured):
+            acc = np.float64(0.31)
+            measured("best_svm: validation accuracy", acc, 0.37)
+            assert acc >= 0.37, f"validation accuracy {acc:.3f} < 0.37"
+
+        @pytest.mark.points(1)
+        def test_without_a_measure():
+            pass
+        ''')
+    pytester.runpytest(f"--results-json={results}")
+    measured, plain = json.loads(results.read_text())["tests"]
+    assert measured["status"] == "failed"
+    assert measured["measured"] == [{"what": "best_svm: validation accuracy", "value": 0.31, "target": 0.37}]
+    assert "measured" not in plain
+
+
+def test_measured_values_reach_the_scored_result(tmp_path):
+    from types import SimpleNamespace as Assignment
+
+    from gradekit import score
+
+    assignment = small_autograder(tmp_path, '''
+        @pytest.mark.points(2)
+        def test_accuracy(measured):
+            measured("test accuracy", 0.5, 0.25)
+            assert 0.5 >= 0.25
+        ''')
+    outcomes = run_checks(tmp_path, assignment)["tests"]
+    manifest = [{k: v for k, v in t.items() if k in ("id", "notebook", "points", "name")} for t in outcomes]
+    result = score.score(Assignment(notebooks=("nb",)), manifest, outcomes, {})
+    assert result["tests"][0]["measured"] == [{"what": "test accuracy", "value": 0.5, "target": 0.25}]
+
+
+def test_junit_xml_gives_each_test_case_its_points_and_notebook(pytester, autograder):
+    import xml.etree.ElementTree as ET
+
+    autograder('''
+        @pytest.mark.points(1.5)
+        def test_passes():
+            pass
+
+        @pytest.mark.points(2)
+        def test_fails():
+            assert False
+        ''')
+    pytester.runpytest("--junitxml=report.xml", "-o", "junit_family=xunit1").assert_outcomes(passed=1, failed=1)
+    cases = ET.parse(pytester.path / "report.xml").getroot().iter("testcase")
+    properties = {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+                  for case in cases}
+    assert properties == {"test_passes": {"notebook": "nb", "points": "1.5"},
+                          "test_fails": {"notebook": "nb", "points": "2"}}
