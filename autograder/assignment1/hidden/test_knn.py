@@ -2,6 +2,7 @@
 import pytest
 
 from gradekit.autograde.checks import accuracy, assert_close, assert_equal
+from gradekit.student_data import HELD_OUT_FROM
 
 pytestmark = pytest.mark.notebook("knn")
 KNN = "cs231n.classifiers.k_nearest_neighbor.KNearestNeighbor"
@@ -37,11 +38,13 @@ def test_predictions_match_the_reference(student, reference, rng):
 
 
 @pytest.mark.points(4)
-def test_best_k_reaches_the_target_on_test(reference, artifacts, cifar, targets):
+def test_best_k_reaches_the_target_on_test(reference, artifacts, cifar, targets, measured):
     best_k = int(artifacts.load("knn")["best_k"])
     X, y, X_test, y_test = cifar.all()
     model = reference.new(KNN)
     model.train(X[:5000].reshape(5000, -1), y[:5000])
-    acc = accuracy(model.predict(X_test[:500].reshape(500, -1), k=best_k), y_test[:500])
+    held_out = slice(HELD_OUT_FROM, HELD_OUT_FROM + 1000)
+    acc = accuracy(model.predict(X_test[held_out].reshape(1000, -1), k=best_k), y_test[held_out])
     target = targets["knn_best_k_test"]
-    assert acc >= target, f"best_k = {best_k} gives test accuracy {acc:.3f} < {target}"
+    measured(f"kNN with best_k = {best_k}: accuracy on 1000 held-out test images", acc, target)
+    assert acc >= target, f"best_k = {best_k} gives accuracy {acc:.3f} < {target} on 1000 held-out test images"

@@ -37,7 +37,7 @@ def test_sample_matches_the_reference(student, reference, rng, cell_type):
 
 
 @pytest.mark.points(4)
-def test_saved_lstm_captions_val_images_with_the_target_bleu1(reference, artifacts, coco, targets):
+def test_saved_lstm_captions_val_images_with_the_target_bleu1(reference, artifacts, coco, targets, measured):
     saved = artifacts.load("lstm_captioning", "LSTM_Captioning")
     cell_type = str(saved.get("cell_type", "lstm"))
     model = reference.new(MODEL, coco["word_to_idx"], input_dim=saved["W_proj"].shape[0],
@@ -52,4 +52,5 @@ def test_saved_lstm_captions_val_images_with_the_target_bleu1(reference, artifac
     sampled = model.sample(coco["val_features"][images], max_length=30)
     score = reference.call("cs231n.metrics.mean_bleu1", references, list(sampled))
     target = targets["lstm_val_bleu1"]
+    measured(f"LSTM captions: mean BLEU-1 on {len(images)} val images", score, target)
     assert score >= target, f"mean BLEU-1 on {len(images)} val images {score:.3f} < {target}"
