@@ -45,6 +45,10 @@ def address_space():
 def is_rnn(cell_type):
     return cell_type is 'rnn'  # the 2017 starter's captioning code compares strings so
 
+def total_2017_style(n):
+    from past.builtins import xrange  # the original starter's neural_net.py does (package `future`)
+    return sum(i for i in xrange(n))
+
 def zeros(dtype):
     return np.zeros(3, dtype=dtype)
 
@@ -172,6 +176,10 @@ def test_a_platform_refusing_the_memory_limit_still_runs_the_students_code(stude
 def test_a_string_argument_is_the_same_object_as_the_students_literal(student):
     assert student.call("pkg.is_rnn", "rnn") is True
     assert student.call("pkg.is_rnn", "lstm") is False
+
+
+def test_the_original_starters_past_builtins_import_is_available_to_student_code(student):
+    assert student.call("pkg.total_2017_style", 4) == 6
 
 
 def test_a_result_that_is_not_plain_data_is_refused(student):
