@@ -6,6 +6,7 @@
         autograder/      the public checks, their expected values and conftest.py
         gradekit/        the autograder runtime, so `pytest autograder/` needs nothing else
         pytest.ini, README.md
+        requirements.txt, .github/workflows/classroom.yml   (gradekit/classroom.py), .gitignore
 """
 import os
 import shutil
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-from gradekit import expected, regions
+from gradekit import classroom, expected, regions
 
 PYTEST_INI = """\
 [pytest]
@@ -21,6 +22,17 @@ PYTEST_INI = """\
 pythonpath = .
 testpaths = autograder
 addopts = --import-mode=importlib -p no:cacheprovider
+# `pytest --junitxml=report.xml`: each test case carries its points and notebook as properties, as xunit1 allows
+junit_family = xunit1
+"""
+
+
+GITIGNORE = """\
+# Not part of a submission: the datasets (`python -m gradekit data` puts them here), caches.
+{package}/datasets/
+__pycache__/
+.ipynb_checkpoints/
+.venv/
 """
 
 
@@ -44,6 +56,9 @@ def build(assignment, dest=None):
         copy_runtime(staged)
         write_text(os.path.join(staged, "pytest.ini"), PYTEST_INI)
         write_text(os.path.join(staged, "README.md"), student_readme(assignment))
+        write_text(os.path.join(staged, "requirements.txt"), classroom.requirements(assignment))
+        write_text(os.path.join(staged, ".gitignore"), GITIGNORE.format(package=assignment.package))
+        write_text(os.path.join(staged, ".github", "workflows", "classroom.yml"), classroom.workflow(assignment))
         shutil.rmtree(dest, ignore_errors=True)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         shutil.copytree(staged, dest)
@@ -108,16 +123,28 @@ Work through the notebooks in order, filling in the `YOUR CODE HERE` cells and e
 
 {notebooks}
 
-1. Get the data (once):
+1. Install Python 3.11 or newer and the packages (once), in this folder:
+   - Linux, macOS: `python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt`
+     (activate again, `. .venv/bin/activate`, in each new terminal)
+   - Windows: the public checks need Linux or macOS: use WSL (Ubuntu) and the line above
+   - Colab: `%cd` into this folder, then `!pip install {colab_packages(assignment)}` (Colab has its own Jupyter)
+2. Get the data (once):
 {data_commands(assignment)}
-2. Open the notebooks in JupyterLab: `jupyter lab`.
-3. Check your work at any time: `pytest autograder/`. These are the public checks; they need no
+3. Open the notebooks in JupyterLab: `jupyter lab`.
+4. Check your work at any time: `pytest autograder/`. These are the public checks; they need no
    internet. Grading also runs hidden checks (comparisons with the reference on new inputs, and the
    accuracy of the models your notebooks save in `artifacts/`), executing your notebooks from top
-   to bottom with `grading = True` and a time limit per cell.
+   to bottom with `grading = True` and a time limit per cell. In a GitHub Classroom repository,
+   each push runs the public checks of what you pushed (`artifacts/` included) and shows their score.
 
 Points per notebook: {", ".join(f"{k} {v}" for k, v in assignment.points.items())}.
 """
+
+
+def colab_packages(assignment):
+    """requirements.txt without JupyterLab and its kernel, which Colab provides itself."""
+    return " ".join(line for line in classroom.requirements(assignment).split()
+                    if line.split("==")[0] not in ("jupyterlab", "ipykernel"))
 
 
 def data_commands(assignment):

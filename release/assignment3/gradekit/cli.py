@@ -1,4 +1,4 @@
-"""The `gradekit` command: data, release, reference, grade."""
+"""The `gradekit` command: data, release, reference, examples, grade, report, export, gradescope-bundle."""
 import argparse
 import os
 import sys
@@ -51,9 +51,56 @@ def main(argv=None):
                             "each result records it)")
     grade.add_argument("--memory-limit", type=int, default=6144, help="MB of memory per sandbox (default 6144)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar or failure list")
+    grade.add_argument("--roster", metavar="CSV",
+                       help="name gradebook rows by the student's SIS Login ID in this roster (its columns: "
+                       "`gradekit export canvas --help`), the submission's name in a `submission` column; a "
+                       "submission not in the roster is listed in one line and still graded, its row keeping "
+                       "the submission's name (the exit status does not change)")
+    grade.add_argument("--nbgrader-db", metavar="URL",
+                       help="nbgrader database (filled by `gradekit export nbgrader`, same --roster): its manual "
+                       "points go into gradebook.csv, a `<notebook> (manual)` column each, and raw_score, score "
+                       "and max_score count them")
+
+    grade.add_argument("--feedback", type=feedback_option, default="hidden=summary", metavar="hidden=MODE",
+                       help="what each DIR/<student>/feedback.html shows of hidden checks: hidden=summary (default: "
+                       "name, points, measured values, never their inputs or reference values), hidden=full, "
+                       "hidden=none (not listed; their points count in the totals)")
+
+    rebuild = commands.add_parser("report", help="rebuild DIR/report.html and every feedback.html from the results")
+    rebuild.add_argument("assignment")
+    rebuild.add_argument("dir", help="a folder `gradekit grade --out` wrote")
+    rebuild.add_argument("--feedback", type=feedback_option, default="hidden=summary", metavar="hidden=MODE",
+                         help="hidden=summary|full|none, as for gradekit grade (default summary)")
+
+    export = commands.add_parser("export", help="write graded results in the format of a course's system")
+    formats = export.add_subparsers(dest="format", required=True)
+    for name, module in exporters().items():
+        module.add_arguments(formats.add_parser(name, help=module.__doc__.splitlines()[0]))
+
+    from gradekit.export import gradescope_bundle
+
+    bundle = commands.add_parser("gradescope-bundle", help=gradescope_bundle.__doc__.splitlines()[0])
+    gradescope_bundle.add_arguments(bundle)
 
     args = parser.parse_args(argv)
-    return globals()["cmd_" + args.command](args)
+    return globals()["cmd_" + args.command.replace("-", "_")](args)
+
+
+def exporters():
+    """{format name: its module}: each has `add_arguments(parser)` and `run(args) -> exit status`."""
+    from gradekit.export import canvas, gradescope, nbgrader
+
+    return {"gradescope": gradescope, "canvas": canvas, "nbgrader": nbgrader}
+
+
+def cmd_export(args):
+    return exporters()[args.format].run(args)
+
+
+def cmd_gradescope_bundle(args):
+    from gradekit.export import gradescope_bundle
+
+    return gradescope_bundle.run(args)
 
 
 def cmd_data(args):
@@ -100,11 +147,17 @@ def cmd_grade(args):
         print(f"gradekit grade: no {datasets.FOLDERS[name]} in {args.data_dir}: "
               f"run `gradekit data {name} --dest {args.data_dir}`", file=sys.stderr)
         return 1
+    try:
+        extras = gradebook_extras(args.roster, args.nbgrader_db, assignment.name)
+    except ValueError as exc:
+        print(f"gradekit grade: {exc}", file=sys.stderr)
+        return 1
     options = grade.Options(assignment, os.path.abspath(args.out), os.path.abspath(args.data_dir),
                             args.cell_timeout, args.call_timeout, args.seed, args.grading_seed,
                             threads=args.threads, reuse_dir=args.reuse_executions, sandbox=not args.no_sandbox,
                             limits=sandbox.Limits(memory_mb=args.memory_limit), notebooks_at_once=args.notebooks_at_once,
-                            notebooks=tuple(args.notebooks.split(",")) if args.notebooks else None)
+                            notebooks=tuple(args.notebooks.split(",")) if args.notebooks else None,
+                            gradebook_extras=extras, feedback_hidden=args.feedback)
     try:
         graded = options.graded()
         results = grade.grade_all(paths, options, jobs=args.jobs, scheduler=args.scheduler,
@@ -122,8 +175,54 @@ def cmd_grade(args):
             if lines or result.get("error"):
                 print(f"\n{result['student_id']}: {result.get('error') or ''}")
                 print("\n".join(lines))
+    for name in extras.roster.unmatched([r["student_id"] for r in results]) if extras.roster else []:
+        print(f"gradekit grade: {name}: not in the roster {args.roster}: its gradebook row keeps the "
+              "submission's name", file=sys.stderr)
     print(f"\ngradebook: {os.path.join(args.out, 'gradebook.csv')}")
+    print_pages(args.out)
     return exit_status(results, refused)
+
+
+def feedback_option(text):
+    """`--feedback hidden=MODE` as MODE, one of disclosure.HIDDEN_MODES (argparse reports a bad one)."""
+    from gradekit import disclosure
+
+    try:
+        return disclosure.option_mode(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def print_pages(out):
+    """Where the class report and the students' feedback pages are."""
+    print(f"report: {os.path.join(out, 'report.html')}")
+    print(f"feedback: {os.path.join(out, '<student_id>', 'feedback.html')}")
+
+
+def cmd_report(args):
+    from gradekit import class_report, course, feedback, report
+
+    assignment = course.load(args.assignment)
+    results = report.load_results(args.dir)
+    if not results:
+        print(f"gradekit report: {args.dir} holds no results (no {args.dir}/*/result.json)", file=sys.stderr)
+        return 1
+    for result in results:
+        feedback.write_feedback(args.dir, result, args.feedback)
+    class_report.write_report(args.dir, assignment.notebooks)
+    print(f"{len(results)} feedback pages rebuilt (hidden={args.feedback})")
+    print_pages(args.dir)
+    return 0
+
+
+def gradebook_extras(roster_path, db_url, assignment):
+    """report.Extras from --roster and --nbgrader-db, read once before grading; ValueError in one line."""
+    from gradekit import report
+    from gradekit.export import nbgrader, roster
+
+    manual, possible = nbgrader.manual_scores(db_url, assignment) if db_url else (None, {})
+    return report.Extras(roster=roster.load(roster_path) if roster_path else None, manual=manual,
+                         manual_max=possible)
 
 
 def submissions_to_grade(paths):

@@ -8,10 +8,13 @@ points (`@pytest.mark.points(3)`), and asks for what it needs:
 - `reference`: the reference solution, in this process (hidden checks only; same API);
 - `expected`: the stored expected values of this notebook (`expected["toy_scores"]`);
 - `artifacts`: what the executed notebook saved (`artifacts.load("svm")`), read as plain arrays;
-- `rng`: a numpy Generator seeded per grading run (hidden checks draw their inputs from it).
+- `rng`: a numpy Generator seeded per grading run (hidden checks draw their inputs from it);
+- `measured`: `measured(what, value, target)` records a value the grader measured (an accuracy)
+  and its target into the test's outcome (`"measured"`), for feedback to show.
 With `--results-json PATH` every test's outcome is written there for scoring; with
 `--outcomes-jsonl PATH` each outcome is also appended there as soon as its test finishes (what
-`gradekit.check` reads, so that a run stopped at its time budget keeps what it graded).
+`gradekit.check` reads, so that a run stopped at its time budget keeps what it graded). With
+`--junitxml PATH`, each test case carries its `notebook` and `points` as properties.
 """
 import json
 import os
@@ -107,6 +110,17 @@ def artifacts(request):
     config = request.config
     folder = config.getoption("artifacts_dir") or os.path.join(submission_root(config), "artifacts")
     return Artifacts(folder, config.getoption("execution_json"))
+
+
+@pytest.fixture
+def measured(request):
+    """`measured(what, value, target)`: record what the grader measured against its target in this
+    test's outcome (a list under `"measured"`); call it right before the assert that compares them."""
+    values = request.config._gradekit.measured.setdefault(request.node.nodeid, [])
+
+    def record(what, value, target):
+        values.append({"what": str(what), "value": float(value), "target": float(target)})
+    return record
 
 
 @pytest.fixture(scope="session")
@@ -254,6 +268,7 @@ class Recorder:
         self.outcomes = {}
         self.finished = []
         self.unexpected = []  # (test id, traceback) of exceptions that are not assertions
+        self.measured = {}  # test id: [what the `measured` fixture recorded]
         self.stream = None
 
     def pytest_collection_modifyitems(self, items):
@@ -261,6 +276,8 @@ class Recorder:
             self.items[item.nodeid] = {"id": item.nodeid, "notebook": notebook_of(item),
                                        "points": points_of(item), "name": item.name,
                                        "reads_artifacts": "artifacts" in item.fixturenames}
+            # what `--junitxml` writes as the test case's properties
+            item.user_properties += [("notebook", notebook_of(item)), ("points", f"{points_of(item):g}")]
         path = self.config.getoption("manifest_json")
         if path:
             write_json(path, {"tests": list(self.items.values())})
@@ -297,6 +314,8 @@ class Recorder:
         if nodeid in self.items and nodeid in self.outcomes:
             item, outcome = self.items[nodeid], self.outcomes[nodeid]
             test = dict(item, earned=item["points"] if outcome["status"] == "passed" else 0.0, **outcome)
+            if nodeid in self.measured:
+                test["measured"] = self.measured[nodeid]
             self.finished.append(test)
             self.append(test)
 
