@@ -18,7 +18,7 @@ import time
 import nbformat
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gradekit import course, execute, grade, reference, sandbox  # noqa: E402
+from gradekit import course, execute, grade, reference, sandbox, student_data  # noqa: E402
 
 
 def empty_notebook(folder):
@@ -67,9 +67,10 @@ def main():
         cases += [(name, solved) for name in args.notebooks.split(",")]
         print(f"sandbox cost per notebook, {assignment.name}, {args.rounds} rounds each, {os.cpu_count()} cores")
         print(f"  {'notebook':<22} {'no sandbox':>11} {'sandbox':>9} {'ratio':>7}")
-        with grade.sandbox_slots(options, 1) as (spec,):
+        data = student_data.folders(options.data_dir, assignment.data)
+        with grade.sandbox_slots(options, 1, data) as (spec,):
             for name, source in cases:
-                parameters = grade.parameters(options)
+                parameters = grade.parameters(options, data)
                 plain, boxed = [], []
                 for _ in range(args.rounds):
                     plain.append(timed_run(source, name, parameters, work, None))

@@ -84,6 +84,6 @@ def test_other_datasets_are_given_as_they_are(data_dir, tmp_path):
 
 def test_the_notebook_parameters_name_the_copy(data_dir, tmp_path):
     cache = str(tmp_path / "cache")
-    parameters = student_data.parameters(data_dir, ["cifar10", "mnist"], cache=cache)
+    parameters = student_data.parameters(student_data.folders(data_dir, ["cifar10", "mnist"], cache=cache))
     assert parameters == {"cifar10_dir": student_data.folders(data_dir, ["cifar10"], cache=cache)["cifar10"],
                           "mnist_dir": os.path.join(os.path.abspath(data_dir), "mnist")}
