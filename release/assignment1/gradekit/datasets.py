@@ -39,7 +39,3 @@ def missing(data_dir, names):
     """The datasets among `names` that have no folder in `data_dir`."""
     return [n for n in names if not os.path.isdir(os.path.join(data_dir, FOLDERS[n]))]
 
-
-def parameters(data_dir, names):
-    """{notebook parameter: absolute folder} for the datasets an assignment uses."""
-    return {PARAMETERS[n]: os.path.abspath(os.path.join(data_dir, FOLDERS[n])) for n in names}

@@ -40,9 +40,9 @@ def folders(data_dir, names, cache=None):
     return found
 
 
-def parameters(data_dir, names, cache=None):
-    """{notebook parameter: folder} that papermill injects: `folders`, under the notebooks' names."""
-    return {datasets.PARAMETERS[n]: path for n, path in folders(data_dir, names, cache).items()}
+def parameters(found):
+    """{notebook parameter: folder} that papermill injects, for the folders `found` (`folders`)."""
+    return {datasets.PARAMETERS[n]: path for n, path in found.items()}
 
 
 def cifar10_without_held_out(folder, cache):

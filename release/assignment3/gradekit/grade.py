@@ -60,7 +60,8 @@ def grade_one(path, options, manifest, student):
     scratch = tempfile.mkdtemp(prefix="gradekit-")
     try:
         lanes = notebook_lanes(options, len(assignment.notebooks))
-        with sandbox_slots(options, lanes) as specs:
+        data = student_data.folders(options.data_dir, options.assignment.data)
+        with sandbox_slots(options, lanes, data) as specs:
             spec = specs[0]  # the checks' sandbox
             started = time.monotonic()
             root = unpack.unpack(path, os.path.join(scratch, "submission"), assignment)
@@ -71,7 +72,7 @@ def grade_one(path, options, manifest, student):
             started = time.monotonic()
             store = reuse.Store(options.reuse_dir, root) if options.reuse_dir else None
             execution, folders = execute.execute_all(root, assignment.notebooks, os.path.join(out_dir, "notebooks"),
-                                                     parameters(options), os.path.join(scratch, "execution"),
+                                                     parameters(options, data), os.path.join(scratch, "execution"),
                                                      options.cell_timeout, store, specs,
                                                      threads=lane_threads(options.threads, lanes))
             warnings = execute.collect_artifacts(folders, os.path.join(out_dir, "artifacts"))
@@ -109,15 +110,15 @@ def grade_one(path, options, manifest, student):
 
 
 @contextlib.contextmanager
-def sandbox_slots(options, lanes):
-    """One sandbox Spec per lane of notebooks (each its own uid until the block ends), or
-    [None] * lanes with --no-sandbox."""
+def sandbox_slots(options, lanes, data):
+    """One sandbox Spec per lane of notebooks (each its own uid until the block ends), reading the
+    data folders `data` (student_data.folders), or [None] * lanes with --no-sandbox."""
     if not options.sandbox:
         yield [None] * lanes
         return
     with contextlib.ExitStack() as stack:
-        readable = sorted(student_data.folders(options.data_dir, options.assignment.data).values())
-        yield [stack.enter_context(sandbox.slot(readable=readable, limits=options.limits)) for _ in range(lanes)]
+        yield [stack.enter_context(sandbox.slot(readable=sorted(data.values()), limits=options.limits))
+               for _ in range(lanes)]
 
 
 def notebook_lanes(options, notebooks):
@@ -149,11 +150,12 @@ def test_files(assignment, manifest):
     return [os.path.join(assignment.autograder, f) for f in files]
 
 
-def parameters(options):
+def parameters(options, data):
     """What papermill injects into every notebook (and the artefact folder, one per notebook): the
-    data folders as `student_data` gives them (no held-out images), the seed and grading mode."""
+    data folders `data` as student_data.folders gives them (no held-out images), the seed and
+    grading mode."""
     return {
-        **student_data.parameters(options.data_dir, options.assignment.data),
+        **student_data.parameters(data),
         "seed": options.seed,
         "grading": True,
     }

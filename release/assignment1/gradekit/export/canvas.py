@@ -65,9 +65,8 @@ def run(args):
 
 def split(results, roster):
     """([(roster Student, result)] to export in roster order, results not in the roster, failed results)."""
-    unmatched = [r for r in results if roster.find(r["student_id"]) is None]
-    failed = [r for r in results if r.get("status") == "failed" and r not in unmatched]
-    graded = {roster.find(r["student_id"]): r for r in results if r not in unmatched and r not in failed}
+    exported, unmatched, failed = rosters.partition(results, roster)
+    graded = {roster.find(r["student_id"]): r for r in exported}
     return [(s, graded[s]) for s in roster.students if s in graded], unmatched, failed
 
 

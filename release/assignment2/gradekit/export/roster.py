@@ -66,6 +66,14 @@ class Roster:
         return {id_key(s.submission): s for s in self.students if s.submission}
 
 
+def partition(results, roster=None):
+    """(the results to export, those not in `roster`, those whose grading failed), each in the
+    order given; without a roster every result is matched."""
+    unmatched = [r for r in results if roster is not None and roster.find(r["student_id"]) is None]
+    failed = [r for r in results if r.get("status") == "failed" and r not in unmatched]
+    return [r for r in results if r not in unmatched and r not in failed], unmatched, failed
+
+
 def load(path):
     """The roster in the CSV file `path`; RosterError for an unreadable or empty file, a missing
     column, a row with a submission but no login id, or a submission or login id given twice

@@ -50,9 +50,7 @@ def run(args):
     names = {r["assignment"] for r in results}
     if len(names) != 1:
         return fail(f"{args.dir}: results of several assignments ({', '.join(sorted(names))}); export one at a time")
-    unmatched = roster.unmatched([r["student_id"] for r in results]) if roster else []
-    failed = [r["student_id"] for r in results if r.get("status") == "failed" and r["student_id"] not in unmatched]
-    exported = [r for r in results if r["student_id"] not in unmatched and r["student_id"] not in failed]
+    exported, unmatched, failed = rosters.partition(results, roster)
     assignment = course.load(names.pop())
     try:
         students = export(exported, assignment, args.db, roster)
@@ -63,10 +61,10 @@ def run(args):
             copy_notebooks(args.dir, exported, students, assignment, args.course_dir)
     except OSError as exc:
         return fail(f"{args.course_dir}: cannot copy the executed notebooks: {exc}")
-    for name in unmatched:
-        warn(f"{name}: graded but not in the roster {args.roster}: not exported")
-    for name in failed:
-        warn(f"{name}: grading failed: not exported")
+    for result in unmatched:
+        warn(f"{result['student_id']}: graded but not in the roster {args.roster}: not exported")
+    for result in failed:
+        warn(f"{result['student_id']}: grading failed: not exported")
     print(f"{args.db}: {assignment.name}, {len(exported)} submission(s)")
     return 1 if unmatched or failed else 0
 
