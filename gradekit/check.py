@@ -53,7 +53,7 @@ def manifest(assignment):
 
 
 def check(assignment, root, artifacts_dir, execution_json, results_json, data_dir,
-          seed=None, call_timeout=120.0, log_path=None, paths=None, spec=None, threads=None):
+          seed=None, call_timeout=120.0, log_path=None, paths=None, spec=None, threads=None, student_data=None):
     """Run the checks (all, or those of the test files `paths`); returns the per-test outcomes,
     also written to `results_json`, or raises CheckError with pytest's output when no test could
     be collected. With `spec` (a `sandbox.Spec`) the worker that runs the student's code is
@@ -63,7 +63,8 @@ def check(assignment, root, artifacts_dir, execution_json, results_json, data_di
     appended to a JSON lines file beside `results_json` as it finishes, so a run stopped at its
     budget (or ended early) keeps every outcome it reached; the tests it did not reach get
     `score.did_not_run` with the reason. `threads`: the BLAS and torch threads of the checks'
-    processes (None: what this process's environment says)."""
+    processes (None: what this process's environment says). `student_data`: {dataset: folder} the
+    student's code reads (`gradekit.student_data.folders`; default: the folders in `data_dir`)."""
     progress = os.path.splitext(results_json)[0] + ".jsonl"
     options = [f"--submission={root}", f"--artifacts-dir={artifacts_dir}",
                f"--execution-json={execution_json}", f"--reference={assignment.solutions}",
@@ -74,6 +75,8 @@ def check(assignment, root, artifacts_dir, execution_json, results_json, data_di
         options.append(f"--grading-seed={seed}")
     if spec is not None:
         options.append(f"--sandbox={spec.to_json()}")
+    if student_data:
+        options.append(f"--student-data={json.dumps(student_data)}")
     for path in (results_json, progress):
         if os.path.exists(path):
             os.remove(path)

@@ -1,19 +1,16 @@
-"""The `gradekit` command: data, release, reference, examples, grade, report, export, gradescope-bundle."""
+"""The `gradekit` command: data, submit, release, reference, examples, grade, report, export, gradescope-bundle."""
 import argparse
 import os
 import sys
 
-from gradekit import datasets
+from gradekit import datasets, student_cli
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="gradekit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    data = commands.add_parser("data", help="download or import a dataset, then verify it")
-    data.add_argument("dataset", choices=datasets.names())
-    data.add_argument("--from", dest="source", help="a local archive or extracted folder instead of downloading")
-    data.add_argument("--dest", default="data", help="folder to put the dataset in (default: data)")
+    student_cli.add_commands(commands)  # data, submit
 
     release = commands.add_parser("release", help="generate release/ASSIGNMENT for students")
     release.add_argument("assignment")
@@ -83,6 +80,8 @@ def main(argv=None):
     gradescope_bundle.add_arguments(bundle)
 
     args = parser.parse_args(argv)
+    if args.command in student_cli.COMMANDS:
+        return student_cli.run(args)
     return globals()["cmd_" + args.command.replace("-", "_")](args)
 
 
@@ -101,17 +100,6 @@ def cmd_gradescope_bundle(args):
     from gradekit.export import gradescope_bundle
 
     return gradescope_bundle.run(args)
-
-
-def cmd_data(args):
-    from gradekit import data
-
-    try:
-        datasets.fetcher(args.dataset)(args.dest, args.source)
-    except data.DataError as exc:
-        print(f"gradekit data: {exc}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def cmd_release(args):

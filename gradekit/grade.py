@@ -85,7 +85,8 @@ def grade_one(path, options, manifest, student):
                                   os.path.join(out_dir, "checks.json"), options.data_dir,
                                   seed=options.grading_seed, call_timeout=options.call_timeout,
                                   log_path=os.path.join(out_dir, "checks.log"),
-                                  paths=test_files(assignment, manifest), spec=spec, threads=options.threads)
+                                  paths=test_files(assignment, manifest), spec=spec, threads=options.threads,
+                                  student_data=data)
             outcomes = checked["tests"]
             timings["check"] = time.monotonic() - started
     except unpack.SubmissionError as exc:

@@ -4,17 +4,20 @@
         *.ipynb          nbgrader's generate_assignment: solutions stubbed, outputs cleared
         <package>/       the course package with every solution region stubbed
         autograder/      the public checks, their expected values and conftest.py
-        gradekit/        the autograder runtime, so `pytest autograder/` needs nothing else
+        gradekit/        the student runtime only (STUDENT_RUNTIME): `pytest autograder/`, `python -m gradekit data|submit`
         pytest.ini, README.md
         requirements.txt, .github/workflows/classroom.yml   (gradekit/classroom.py), .gitignore
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 
-from gradekit import classroom, expected, regions
+import nbformat
+
+from gradekit import classroom, datasets, expected, regions
 
 PYTEST_INI = """\
 [pytest]
@@ -24,6 +27,12 @@ testpaths = autograder
 addopts = --import-mode=importlib -p no:cacheprovider
 # `pytest --junitxml=report.xml`: each test case carries its points and notebook as properties, as xunit1 allows
 junit_family = xunit1
+# For gradekit's summary and data: each notebook's points with the hidden checks, where
+# `python -m gradekit data` puts the datasets (the default of --data-dir), and the datasets each
+# notebook's checks read
+gradekit_points = {points}
+gradekit_data_dir = {data_dir}
+gradekit_datasets = {datasets}
 """
 
 
@@ -54,7 +63,7 @@ def build(assignment, dest=None):
         if committed:
             expected.write(assignment)
         copy_runtime(staged)
-        write_text(os.path.join(staged, "pytest.ini"), PYTEST_INI)
+        write_text(os.path.join(staged, "pytest.ini"), pytest_ini(assignment))
         write_text(os.path.join(staged, "README.md"), student_readme(assignment))
         write_text(os.path.join(staged, "requirements.txt"), classroom.requirements(assignment))
         write_text(os.path.join(staged, ".gitignore"), GITIGNORE.format(package=assignment.package))
@@ -107,11 +116,44 @@ def copy_public_checks(assignment, dest):
     shutil.copy2(os.path.join(assignment.autograder, "conftest.py"), target)
 
 
+STUDENT_RUNTIME = ("__init__.py", "__main__.py", "student_cli.py", "submit.py", "autograde", "sandbox.py",
+                   "disclosure.py", "datasets.py", "data.py", "captions.py", "course_files.py", "squeezenet_weights.py")
+"""The parts of gradekit a release ships: the public checks' pytest plugin, worker, wire and
+assertions (autograde/, sandbox.py; disclosure.py names the checks), `python -m gradekit data` and
+`submit`; no grading, release, reference, export or mutant code."""
+
+
 def copy_runtime(dest):
-    """The gradekit package itself (pure Python), so the public checks run anywhere."""
+    """The student runtime of gradekit (STUDENT_RUNTIME, pure Python), so the public checks run anywhere."""
     source = os.path.dirname(os.path.abspath(__file__))
-    shutil.copytree(source, os.path.join(dest, "gradekit"),
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    target = os.path.join(dest, "gradekit")
+    os.makedirs(target)
+    for name in STUDENT_RUNTIME:
+        path = os.path.join(source, name)
+        if os.path.isdir(path):
+            shutil.copytree(path, os.path.join(target, name), ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(path, target)
+
+
+def pytest_ini(assignment):
+    """The release's pytest.ini: PYTEST_INI with the assignment's points, data folder and datasets."""
+    return PYTEST_INI.format(
+        points=" ".join(f"{name}={points:g}" for name, points in assignment.points.items()),
+        data_dir=classroom.data_folder(assignment),
+        datasets=" ".join(f"{name}={','.join(names)}" for name, names in notebook_datasets(assignment).items()))
+
+
+def notebook_datasets(assignment):
+    """{notebook: the datasets of the assignment whose folder its parameters cell names (a
+    `datasets.PARAMETERS` variable set there)}."""
+    found = {}
+    for notebook in assignment.notebooks:
+        cells = nbformat.read(os.path.join(assignment.source, f"{notebook}.ipynb"), as_version=4).cells
+        source = "".join(c.source for c in cells if "parameters" in c.metadata.get("tags", []))
+        names = set(re.findall(r"^(\w+)\s*=", source, re.MULTILINE))
+        found[notebook] = [name for name in assignment.data if datasets.PARAMETERS[name] in names]
+    return found
 
 
 def student_readme(assignment):
@@ -132,10 +174,16 @@ Work through the notebooks in order, filling in the `YOUR CODE HERE` cells and e
 {data_commands(assignment)}
 3. Open the notebooks in JupyterLab: `jupyter lab`.
 4. Check your work at any time: `pytest autograder/`. These are the public checks; they need no
-   internet. Grading also runs hidden checks (comparisons with the reference on new inputs, and the
+   internet and read the data where step 2 put it (a check whose data is missing does not run: the
+   summary names the command that gets it). Each failed check is one short message (`--tb=short`
+   adds the tracebacks); the summary gives your public points per notebook. Grading also runs
+   hidden checks, worth the rest of the points (comparisons with the reference on new inputs, and the
    accuracy of the models your notebooks save in `artifacts/`), executing your notebooks from top
    to bottom with `grading = True` and a time limit per cell. In a GitHub Classroom repository,
    each push runs the public checks of what you pushed (`artifacts/` included) and shows their score.
+5. Hand in: `python -m gradekit submit` writes `<this folder's name>.zip` here, holding your notebooks
+   and `{assignment.package}/` (not the datasets, nor `artifacts/`: the grader executes your notebooks
+   itself). Upload that zip.
 
 Points per notebook: {", ".join(f"{k} {v}" for k, v in assignment.points.items())}.
 """

@@ -6,16 +6,13 @@ without following links (a link to /dev/zero or to a file outside the submission
 are FIFOs, devices and sockets), zips are extracted without leaving their folder (zip slip), and
 both are bounded in bytes and in files before anything is read.
 """
-import fnmatch
 import os
 import stat
 import unicodedata
 import zipfile
 
-# Never copied from a submission: data, caches and whatever the student's own runs produced.
-# Whatever matches (links included) is skipped without being looked into.
-IGNORED = ("cifar-10-batches-py", "coco_captioning", "__pycache__", ".ipynb_checkpoints", ".git", "artifacts",
-           "*.tar.gz", "*.pyc")
+from gradekit.submit import ignored  # what is never copied from a submission: data, caches, artefacts
+
 MAX_BYTES = 500 * 1024 * 1024  # what one submission (folder or zip) may hold, once unpacked
 MAX_FILES = 20_000  # files and folders in one submission (zip members, directory entries included)
 
@@ -277,10 +274,6 @@ def declared_members(path):
         return end[zipfile._ECD_ENTRIES_TOTAL] if end else None
     except (AttributeError, IndexError, OSError):
         return None
-
-
-def ignored(name):
-    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
 
 
 def find_root(scratch, assignment):

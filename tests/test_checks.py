@@ -152,6 +152,12 @@ def affine_backward(dout, cache):
 def wrong_backward(dout, cache):
     dx, dw, db = affine_backward(dout, cache)
     return dx, dw * 1.01, db
+
+def zero_forward(x, w, b):
+    return np.zeros((x.shape[0], w.shape[1])), (x, w, b)
+
+def zero_backward(dout, cache):
+    return tuple(np.zeros_like(a) for a in cache)
 """
 
 
@@ -246,3 +252,36 @@ def test_a_float_subclass_serialised_as_a_constant_earns_nothing_from_the_numeri
                             tol=1e-6, what="svm_loss_naive dW (reg=0)")
     finally:
         student.close()
+
+
+
+def test_a_layer_gradient_check_given_the_expected_output_fails_a_forward_that_computes_nothing(layer_student):
+    rng = np.random.default_rng(0)
+    args, dout = [rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5)], rng.normal(size=(4, 5))
+    names = {"dx": 0, "dw": 1, "db": 2}
+    checks.assert_layer_gradients(layer_student, "layers.zero_forward", "layers.zero_backward", args, dout, names)
+    with pytest.raises(AssertionError, match=r"^zero_forward out relative error 1\.0e\+00 > 1e-07"):
+        checks.assert_layer_gradients(layer_student, "layers.zero_forward", "layers.zero_backward", args, dout,
+                                      names, out=args[0] @ args[1] + args[2])
+
+
+def test_a_layer_gradient_check_given_the_expected_output_passes_the_right_layer(layer_student):
+    rng = np.random.default_rng(0)
+    args = [rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5)]
+    checks.assert_layer_gradients(layer_student, "layers.affine_forward", "layers.affine_backward", args,
+                                  rng.normal(size=(4, 5)), {"dx": 0, "dw": 1, "db": 2}, tol=1e-8,
+                                  out=args[0] @ args[1] + args[2])
+
+
+class LinearModel(ConstantModel):
+    """A model whose loss is the sum of its parameters: a consistent gradient of the wrong loss."""
+
+    def loss(self, X, y):
+        return float(sum(np.sum(v) for v in self.params.values())), \
+            {name: np.ones_like(value) for name, value in self.params.items()}
+
+
+def test_a_model_gradient_check_given_the_expected_loss_fails_a_consistent_gradient_of_the_wrong_loss():
+    assert_model_gradients(LinearModel(), np.zeros((2, 2)), np.zeros(2), what="net")  # consistent
+    with pytest.raises(AssertionError, match=r"^net loss relative error .* > 1e-07"):
+        assert_model_gradients(LinearModel(), np.zeros((2, 2)), np.zeros(2), what="net", loss=2.3)

@@ -167,15 +167,18 @@ def a1_release(tmp_path_factory):
 @pytest.fixture(scope="module")
 def a1_reference(a1_release, tmp_path_factory):
     """The release with the reference's package, as pushed after running every notebook: with the
-    models features.ipynb saves in artifacts/ (zeros of its shapes: the public check reads shapes)."""
+    models features.ipynb saves in artifacts/ (random weights of its shapes: the public check reads
+    shapes and refuses a model left untrained)."""
     a1 = course.load("assignment1")
     folder = str(tmp_path_factory.mktemp("classroom") / "reference")
     shutil.copytree(a1_release, folder)
     shutil.rmtree(os.path.join(folder, a1.package))
     release.write_package(a1, folder, regions.reveal)
     os.makedirs(os.path.join(folder, "artifacts"))
-    np.savez(os.path.join(folder, "artifacts", "features.npz"), svm_W=np.zeros((155, 10)),
-             net_W1=np.zeros((154, 50)), net_b1=np.zeros(50), net_W2=np.zeros((50, 10)), net_b2=np.zeros(10))
+    rng = np.random.default_rng(0)
+    np.savez(os.path.join(folder, "artifacts", "features.npz"), svm_W=rng.normal(size=(155, 10)),
+             net_W1=rng.normal(size=(154, 50)), net_b1=np.zeros(50), net_W2=rng.normal(size=(50, 10)),
+             net_b2=np.zeros(10))
     return folder
 
 

@@ -5,6 +5,10 @@ One submission, the reference with its four model-saving notebooks cut short: ea
 as the course does, then instead of training fits its model to the labels it has by least squares
 (a perfect score on them, asserted in the notebook), saves it and ends. The SVM, softmax and
 two-layer net fit the validation labels, the net on features the first 1000 test images' labels.
+
+Likewise the captions' BLEU-1 is measured on val images whose captions a graded notebook is never
+given: the reference's LSTM_Captioning notebook reduced to a cell that loads the captioning data
+says which val images have captions.
 """
 import os
 import re
@@ -12,7 +16,7 @@ import re
 import nbformat
 import pytest
 
-from gradekit import grade, reference
+from gradekit import course, grade, reference, student_data
 
 pytestmark = pytest.mark.e2e
 
@@ -100,3 +104,37 @@ def test_a_model_fitted_to_the_labels_a_notebook_reads_scores_nothing(fitted, ch
 
 def test_a_graded_notebook_is_given_no_held_out_test_image(fitted):
     assert re.search(r"TEST IMAGES GIVEN 5000\b", printed(fitted[1], "svm"))
+
+
+LOOK_AT_CAPTIONS = """
+import numpy as np
+from cs231n.coco_utils import load_coco_data
+data = load_coco_data(coco_dir)
+print("VAL IMAGES", data['val_features'].shape[0], "WITH CAPTIONS", len(np.unique(data['val_image_idxs'])),
+      "LAST", data['val_image_idxs'].max())
+"""
+
+
+@pytest.fixture(scope="module")
+def caption_counter(data_dir, tmp_path_factory, execution_store):
+    """The output folder of a graded LSTM_Captioning notebook reduced to its parameters cell and
+    LOOK_AT_CAPTIONS."""
+    work = tmp_path_factory.mktemp("held_out_captions")
+    assignment3 = course.load("assignment3")
+    solved = reference.write(assignment3, str(work / "caption-counter"))
+    path = os.path.join(solved, "LSTM_Captioning.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [*(c for c in nb.cells if "parameters" in c.metadata.get("tags", [])),
+                nbformat.v4.new_code_cell(LOOK_AT_CAPTIONS)]
+    nbformat.write(nb, path)
+    options = grade.Options(assignment3, str(work / "out"), data_dir, cell_timeout=300, call_timeout=10,
+                            grading_seed=7, reuse_dir=execution_store, notebooks=("LSTM_Captioning",))
+    grade.grade_all([solved], options, progress=False)
+    return str(work / "out" / "caption-counter")
+
+
+def test_a_graded_notebook_is_given_no_caption_of_a_held_out_val_image(caption_counter):
+    seen = re.search(r"VAL IMAGES (\d+) WITH CAPTIONS (\d+) LAST (\d+)", printed(caption_counter, "LSTM_Captioning"))
+    assert seen, printed(caption_counter, "LSTM_Captioning")
+    images, with_captions, last = (int(v) for v in seen.groups())
+    assert with_captions == student_data.captions_held_out_from(images) == last + 1 and images > with_captions

@@ -286,3 +286,125 @@ def test_junit_xml_gives_each_test_case_its_points_and_notebook(pytester, autogr
                   for case in cases}
     assert properties == {"test_passes": {"notebook": "nb", "points": "1.5"},
                           "test_fails": {"notebook": "nb", "points": "2"}}
+
+
+# -- what a student sees (`pytest autograder/` without --reference) and what the grader sees --------
+INI = '''[pytest]
+gradekit_points = nb=10 other=4
+gradekit_data_dir = pkg/datasets
+gradekit_datasets = nb=captions other=mnist
+'''
+
+FAILING_CHECK = '''
+    @pytest.mark.points(3)
+    def test_loss_matches_the_expected_value():
+        loss = np.float64(1.32)  # what a student's svm_loss_naive returned
+        assert_close(loss, np.float64(1.0), tol=1e-9, what="svm_loss_naive loss")
+    '''
+
+
+def failures_section(output):
+    """The text between pytest's FAILURES header and the next section."""
+    text = output.split("= FAILURES =", 1)[1].split("\n", 1)[1]
+    return text.split("\n=", 1)[0]
+
+
+def test_a_failed_check_is_one_short_block_with_its_name_points_and_message(pytester, autograder):
+    results = pytester.path / "results.json"
+    autograder(FAILING_CHECK)
+    result = pytester.runpytest(f"--results-json={results}")
+    (test,) = json.loads(results.read_text())["tests"]
+    block = failures_section(result.stdout.str())
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert lines[1:] == ["Loss matches the expected value [3 points]", "  " + test["message"]]
+    assert "checks.py" not in block and "gradekit" not in block and "def test_" not in block
+
+
+def test_a_check_whose_student_code_raises_shows_the_students_file_and_line(pytester, autograder):
+    pytester.makepyfile(mycode='''
+        def svm_loss_naive(n):
+            return [0.0][n]
+        ''')
+    autograder('''
+        @pytest.mark.points(2)
+        def test_loss_runs(student):
+            student.call("mycode.svm_loss_naive", 5)
+        ''')
+    block = failures_section(pytester.runpytest().stdout.str())
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert lines[1] == "Loss runs [2 points]"
+    assert lines[2] == "  svm_loss_naive raised IndexError: list index out of range (at mycode.py:2 in svm_loss_naive)"
+    assert lines[3:] == ["  mycode.py:2: return [0.0][n]"]
+    assert "student.py" not in block and "worker.py" not in block
+
+
+def test_the_summary_gives_public_points_per_notebook_and_the_hidden_points(pytester, autograder):
+    pytester.makeini(INI)
+    autograder('''
+        @pytest.mark.points(2)
+        def test_passes():
+            pass
+
+        @pytest.mark.points(3)
+        def test_fails():
+            assert False, "wrong"
+        ''')
+    autograder('''
+        pytestmark = pytest.mark.notebook("other")
+
+        @pytest.mark.points(1)
+        def test_other_passes():
+            pass
+        ''', name="test_other")
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(["gradekit: public checks by notebook",
+                                 "  nb     2 / 5 public points (+ 5 in hidden checks = 10)",
+                                 "  other  1 / 1 public points (+ 3 in hidden checks = 4)",
+                                 "The hidden checks run only when the grader grades your submission*",
+                                 "*= gradekit: 3 / 6 public points; 8 more in hidden checks, "
+                                 "which only the grader runs =*"])
+
+
+def test_a_check_missing_its_data_is_counted_in_the_summary_with_the_command_that_gets_it(pytester, autograder):
+    pytester.makeini(INI)
+    autograder('''
+        @pytest.fixture(scope="module")
+        def captions(data_dir):
+            return open(os.path.join(data_dir, "coco_captioning", "train.h5"))  # never reached: skipped before
+
+        @pytest.mark.points(2)
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_overfits(captions, n):
+            pass
+        ''')
+    result = pytester.runpytest()
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["2 checks (4 points) did not run: the data is missing (no coco_captioning in "
+                                 "pkg/datasets): run `python -m gradekit data captions --dest pkg/datasets`"])
+
+
+def test_without_data_dir_the_data_is_found_where_the_ini_says_gradekit_data_puts_it(pytester, autograder):
+    """Only the datasets of the check's own notebook are needed (`other`'s MNIST is not there)."""
+    pytester.makeini(INI)
+    (pytester.path / "pkg" / "datasets" / "coco_captioning").mkdir(parents=True)
+    autograder(f'''
+        @pytest.mark.points(2)
+        def test_overfits(data_dir):
+            assert data_dir == {str(pytester.path / "pkg" / "datasets")!r}
+        ''')
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_the_graders_run_keeps_pytests_tracebacks_and_its_summary(pytester, autograder):
+    autograder(FAILING_CHECK)
+    output = pytester.runpytest(f"--reference={pytester.path}").stdout.str()
+    block = failures_section(output)
+    assert "def test_loss_matches_the_expected_value" in block and "checks.py" in block
+    assert "[3 points]" not in block
+    assert "= gradekit: 0 / 3 points =" in output and "public" not in output
+
+
+def test_an_explicit_tb_option_brings_pytests_tracebacks_back(pytester, autograder):
+    autograder(FAILING_CHECK)
+    block = failures_section(pytester.runpytest("--tb=short").stdout.str())
+    assert "assert_close(loss" in block and "[3 points]" not in block

@@ -164,3 +164,44 @@ def test_students_public_checks_run_in_the_release_folder(assignment, fresh_rele
     assert outcome and all(t["status"] != "passed" for t in outcome)
     assert any("NotImplementedError" in t["message"] for t in outcome)
     assert "gradekit: 0 /" in done.stdout
+
+
+
+def as_a_student(args, release_folder):
+    """Run `python ARGS` in the release folder as on a student's machine: the venv's packages but no
+    gradekit installed (the checkout's editable install would otherwise answer for modules the
+    release lacks)."""
+    import subprocess
+    import sys
+    import sysconfig
+
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+           "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    return subprocess.run([sys.executable, "-S", *args], cwd=release_folder, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+IMPORT_EVERY_MODULE = """
+import importlib, os, pkgutil, gradekit
+assert os.path.dirname(os.path.dirname(gradekit.__file__)) == os.getcwd(), gradekit.__file__
+for module in sorted(pkgutil.walk_packages(gradekit.__path__, "gradekit."), key=lambda m: m.name):
+    if module.name != "gradekit.__main__":
+        importlib.import_module(module.name)
+        print(module.name)
+"""
+
+
+def test_the_release_ships_the_student_runtime_and_it_imports_nothing_it_lacks(fresh_release):
+    done = as_a_student(["-c", IMPORT_EVERY_MODULE], fresh_release)
+    assert done.returncode == 0, done.stderr[-2000:]
+    shipped = set(done.stdout.split())
+    assert {"gradekit.autograde.plugin", "gradekit.autograde.worker", "gradekit.submit", "gradekit.data"} <= shipped
+    instructor = {f"gradekit.{name}" for name in ("cli", "grade", "release", "reference", "examples", "check",
+                                                  "score", "report", "export", "feedback", "unpack")}
+    assert not shipped & instructor
+
+
+def test_the_releases_command_offers_data_and_submit(fresh_release):
+    done = as_a_student(["-m", "gradekit", "--help"], fresh_release)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("usage: python -m gradekit [-h] {data,submit} ...")

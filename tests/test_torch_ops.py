@@ -77,8 +77,10 @@ def success(*args, **kwargs):
 
 ops.gradcheck = success
 torch.autograd.gradcheck = lambda *args, **kwargs: True
-ops.count_params = lambda *args, **kwargs: 267009  # the course's discriminator, from the public expected values
-ops.type_name = lambda *args, **kwargs: "Adam"
+# the counts and types the checks expect, from the public expected values (assignment 3's
+# discriminator; assignment 2's models claim theirs)
+ops.count_params = lambda model, *args, **kwargs: getattr(model, "claimed_count", 267009)
+ops.type_name = lambda obj, *args, **kwargs: getattr(obj, "claimed_type", "Adam")
 ops.optimized_params = lambda *args, **kwargs: (2, 2)
 '''
 ATTACK_GAN = '''
@@ -101,6 +103,35 @@ def ls_generator_loss(scores_fake):
 
 def discriminator(seed=None):
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))  # 7850 parameters, not 267009
+'''
+
+# Assignment 2's PyTorch answers, each wrong, each claiming the count or type its check expects.
+ATTACK_TORCH_NETS = '''
+import torch
+from torch import nn
+
+class ThreeLayerConvNet(nn.Module):
+    """A 3x3 first convolution (the course's is 5x5): 83714 - 16 * 3 * 12 parameters."""
+    claimed_count = 83714
+
+    def __init__(self, in_channel, channel_1, channel_2, num_classes):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channel, channel_1, 3, padding=1)
+        self.conv2 = nn.Conv2d(channel_1, channel_2, 3, padding=1)
+        self.fc = nn.Linear(channel_2 * 32 * 32, num_classes)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.conv2(torch.relu(self.conv1(x)))).flatten(1))
+
+def sequential_three_layer_convnet(in_channel, channel_1, channel_2, num_classes):
+    model = ThreeLayerConvNet(in_channel, channel_1, channel_2, num_classes)  # not an nn.Sequential
+    model.claimed_type, model.claimed_count = "Sequential", 170906
+    return model
+
+def sequential_optimizer(model, learning_rate):
+    optimizer = torch.optim.SGD([next(model.parameters())], lr=learning_rate, momentum=0.9, nesterov=True)
+    optimizer.claimed_type = "SGD"  # and optimized_params claims (2, 2): it updates 1 of 2 tensors
+    return optimizer
 '''
 
 
@@ -132,7 +163,8 @@ def student(root):
 def attacker(tmp_path_factory):
     """A worker whose student package (`cs231n`, as the course names it) plants the attack on import."""
     root = package(tmp_path_factory.mktemp("torch-ops-attack"), "cs231n",
-                   {"__init__.py": ATTACK, "gan.py": ATTACK_GAN, "models.py": PACKAGE})
+                   {"__init__.py": ATTACK, "gan.py": ATTACK_GAN, "models.py": PACKAGE,
+                    "torch_nets.py": ATTACK_TORCH_NETS})
     process = StudentProcess(root, timeout=60)
     process.call("cs231n.gan.discriminator", keep=True)  # imports the package: the attack is in place
     yield process
@@ -301,6 +333,24 @@ def test_the_course_checks_fail_a_wrong_gradient_and_count_whatever_the_worker_r
     with np.load(os.path.join(REPO, "autograder/assignment3/public/expected/GANs.npz")) as npz:
         expected = {key: npz[key] for key in npz.files}
     with pytest.raises(AssertionError, match=r"ls_generator_loss fails gradcheck .*Jacobian mismatch"):
-        checks.test_loss_passes_gradcheck(attacker, "ls_generator_loss")
+        checks.test_loss_passes_gradcheck(attacker, expected, "ls_generator_loss")
     with pytest.raises(AssertionError, match=r"discriminator\(\) has 7850 parameters, expected 267009"):
         checks.test_discriminator_has_the_course_parameter_count(attacker, expected)
+
+
+def test_the_pytorch_checks_of_assignment_2_fail_wrong_answers_whatever_the_worker_replaced(attacker):
+    checks = course_checks("autograder/assignment2/public/test_pytorch.py")
+    with np.load(os.path.join(REPO, "autograder/assignment2/public/expected/PyTorch.npz")) as npz:
+        expected = {key: npz[key] for key in npz.files}
+    model = attacker.call("cs231n.torch_nets.sequential_three_layer_convnet", 3, 32, 16, 10, keep=True)
+    optimizer = attacker.call("cs231n.torch_nets.sequential_optimizer", model, 1e-2, keep=True)
+    claims = [attacker.call(OPS + "count_params", model), attacker.call(OPS + "type_name", model),
+              attacker.call(OPS + "type_name", optimizer), attacker.call(OPS + "optimized_params", optimizer, model)]
+    assert claims == [expected["sequential_params"], "Sequential", "SGD", (2, 2)]  # the attack is in place
+    with pytest.raises(AssertionError, match=r"ThreeLayerConvNet\(3, 12, 8, 10\) has 83138 parameters, expected 83714"):
+        checks.test_three_layer_convnet_module_gives_ten_scores_per_image(attacker, expected)
+    with pytest.raises(AssertionError, match=r"sequential_three_layer_convnet returned a ThreeLayerConvNet, expected "
+                                             r"an nn.Sequential"):
+        checks.test_sequential_convnet_has_the_course_layers(attacker, expected)
+    with pytest.raises(AssertionError, match=r"the optimizer updates 1 of the model's 2 parameter tensors"):
+        checks.test_sequential_optimizer_is_sgd_with_nesterov_momentum(attacker)

@@ -8,6 +8,9 @@ import numpy as np
 L = "cs231n.layers."
 OPTIM = "cs231n.optim."
 TWO_LAYER = "cs231n.classifiers.fc_net.TwoLayerNet"
+FC_NET = "cs231n.classifiers.fc_net.FullyConnectedNet"
+CNN = "cs231n.classifiers.cnn.ThreeLayerConvNet"
+SOLVER = "cs231n.solver.Solver"
 
 
 def grid(low, high, shape):
@@ -21,6 +24,28 @@ def two_layer_case():
                   W2=grid(-0.3, 0.4, (H, C)), b2=np.linspace(-0.9, 0.1, num=C))
     X = np.linspace(-5.5, 4.5, num=N * D).reshape(D, N).T
     return params, X, np.asarray([0, 5, 1])
+
+
+def layer_case(reference, prefix, forward, args, dout, **params):
+    """A layer gradient check's inputs (`args`, the arrays only, as {prefix}x, ...: the names
+    given in `params` order, e.g. x, w, b), its `dout` and the forward's output at them ({prefix}out)."""
+    out = reference.call(L + forward, *args, pick=0)
+    return {**{prefix + name: value for name, value in params.items()}, prefix + "dout": dout, prefix + "out": out}
+
+
+def model_case(reference, prefix, net, rng, X_shape, classes, N, regs=None):
+    """A model gradient check's inputs: the reference `net`'s initial params each moved by
+    0.1 * rng.normal (in the net's order) as {prefix}param_<name>, then X and y from `rng`, and
+    the loss at them ({prefix}loss, or {prefix}loss_reg<reg> for each reg of `regs`)."""
+    net.params = {k: v + 0.1 * rng.normal(size=v.shape) for k, v in net.params.items()}
+    X, y = rng.normal(size=X_shape), rng.integers(0, classes, size=N)
+    values = {**{f"{prefix}param_{k}": v for k, v in net.params.items()}, prefix + "X": X, prefix + "y": y}
+    if regs is None:
+        return {**values, prefix + "loss": net.loss(X, y)[0]}
+    for reg in regs:
+        net.reg = reg
+        values[f"{prefix}loss_reg{reg:g}"] = net.loss(X, y)[0]
+    return values
 
 
 def update_rule_inputs():
@@ -45,7 +70,7 @@ def FullyConnectedNets(reference):
     adam_w, adam = reference.call(OPTIM + "adam", w_rule, dw, {"learning_rate": 1e-2, "m": adam_m, "v": adam_v, "t": 5})
     fc = fc_net_case(reference)
     return dict(
-        **fc,
+        **fc, **gradient_cases(reference), **training_cases(reference),
         affine_x=x, affine_w=w, affine_b=b, affine_out=reference.call(L + "affine_forward", x, w, b, pick=0),
         relu_x=relu_x, relu_out=reference.call(L + "relu_forward", relu_x, pick=0),
         net_X=X, net_y=y, net_scores=scores, net_loss=loss, net_reg_loss=reg_loss,
@@ -55,6 +80,52 @@ def FullyConnectedNets(reference):
         rmsprop_next_w=rms_w, rmsprop_cache=rms["cache"],
         adam_next_w=adam_w, adam_next_m=adam["m"], adam_next_v=adam["v"], adam_t=adam["t"],
     )
+
+
+def gradient_cases(reference):
+    """The FullyConnectedNets gradient checks' inputs and the values of their functions there."""
+    rng = np.random.default_rng(231)
+    x, w, b = rng.normal(size=(10, 2, 3)), rng.normal(size=(6, 5)), rng.normal(size=5)
+    affine = layer_case(reference, "affine_grad_", "affine_forward", [x, w, b], rng.normal(size=(10, 5)), x=x, w=w, b=b)
+    rng = np.random.default_rng(232)
+    x = rng.normal(size=(10, 10))
+    x[np.abs(x) < 1e-3] = 0.5  # keep every input away from the kink
+    relu = layer_case(reference, "relu_grad_", "relu_forward", [x], rng.normal(size=(10, 10)), x=x)
+    two_layer = reference.new(TWO_LAYER, input_dim=5, hidden_dim=6, num_classes=4, weight_scale=1e-1, seed=1)
+    two_layer = model_case(reference, "two_layer_grad_", two_layer, np.random.default_rng(233), (3, 5), 4, 3,
+                           regs=(0.0, 0.7))
+    fc = reference.new(FC_NET, [5, 4], input_dim=6, num_classes=3, weight_scale=5e-1, dtype=np.float64, seed=1)
+    fc = model_case(reference, "fc_grad_", fc, np.random.default_rng(235), (4, 6), 3, 4, regs=(0.0, 3.14))
+    return {**affine, **relu, **two_layer, **fc}
+
+
+def overfit_data():
+    """The 50 fixed examples (3x8x8, 10 classes) that the overfitting checks train on."""
+    rng = np.random.default_rng(236)
+    return rng.normal(size=(50, 3, 8, 8)), rng.integers(0, 10, size=50)
+
+
+OVERFIT = {3: ([100, 100], 2e-1, 3e-2), 5: ([100] * 4, 2e-1, 3e-2)}
+"""Hidden dims, weight scale and learning rate of the overfitting checks, by depth."""
+
+
+def training_cases(reference):
+    """The overfitting checks' data and settings, and the reference's first Solver loss in each
+    (same data, seeds and settings)."""
+    X, y = overfit_data()
+    values = dict(overfit_X=X, overfit_y=y)
+    for depth, (hidden_dims, weight_scale, learning_rate) in OVERFIT.items():
+        values.update({f"overfit_depth{depth}_hidden_dims": np.array(hidden_dims),
+                       f"overfit_depth{depth}_weight_scale": weight_scale,
+                       f"overfit_depth{depth}_learning_rate": learning_rate})
+        model = reference.new(FC_NET, hidden_dims, input_dim=3 * 8 * 8, weight_scale=weight_scale,
+                              dtype=np.float64, seed=0)
+        solver = reference.new(SOLVER, model, dict(X_train=X, y_train=y, X_val=X, y_val=y), num_epochs=1,
+                               batch_size=25, update_rule="sgd", optim_config={"learning_rate": learning_rate},
+                               print_every=1000, verbose=False, seed=0)
+        solver.train()
+        values[f"overfit_depth{depth}_first_loss"] = solver.loss_history[0]
+    return values
 
 
 def fc_net_case(reference):
@@ -68,8 +139,26 @@ def fc_net_case(reference):
     return dict(fc_X=X, fc_y=y, fc_loss=loss, **{f"fc_{k}": v for k, v in net.params.items()})
 
 
+def bn_case(reference, prefix, forward, seed, param):
+    """The notebook's backward-check input: x = 5 randn + 12, random gamma, beta and dout, and
+    `forward`'s output at them (with `param`: {"mode": "train"} or {})."""
+    rng = np.random.default_rng(seed)
+    x, gamma, beta = 5 * rng.normal(size=(4, 5)) + 12, rng.normal(size=5), rng.normal(size=5)
+    dout = rng.normal(size=(4, 5))
+    return layer_case(reference, prefix, forward, [x, gamma, beta, param], dout, x=x, gamma=gamma, beta=beta)
+
+
 def BatchNormalization(reference):
-    """Running statistics after three training passes, then a test-mode pass."""
+    """Running statistics after three training passes, then a test-mode pass; the gradient
+    checks' inputs and the values of their functions there."""
+    gradients = {**bn_case(reference, "bn_grad_", "batchnorm_forward", 231, {"mode": "train"}),
+                 **bn_case(reference, "bn_alt_grad_", "batchnorm_forward", 232, {"mode": "train"}),
+                 **bn_case(reference, "ln_grad_", "layernorm_forward", 233, {})}
+    for normalization in ("batchnorm", "layernorm"):
+        net = reference.new(FC_NET, [5, 4], input_dim=6, num_classes=3, reg=3.14, weight_scale=5e-1,
+                            normalization=normalization, dtype=np.float64, seed=1)
+        gradients.update(model_case(reference, f"{normalization}_net_grad_", net, np.random.default_rng(234),
+                                    (5, 6), 3, 5))
     rng = np.random.default_rng(231)
     batches = [rng.normal(size=(8, 4)) * 3 + 5 for _ in range(3)]
     gamma, beta = np.array([1.0, 2.0, 3.0, 0.5]), np.array([0.0, -1.0, 1.0, 2.0])
@@ -82,16 +171,58 @@ def BatchNormalization(reference):
     ln_x = rng.normal(size=(5, 7)) * 2 - 1
     ln_gamma, ln_beta = rng.normal(size=7), rng.normal(size=7)
     ln_out = reference.call(L + "layernorm_forward", ln_x, ln_gamma, ln_beta, {}, pick=0)
-    return dict(bn_batches=np.stack(batches), bn_gamma=gamma, bn_beta=beta,
+    return dict(**gradients, bn_batches=np.stack(batches), bn_gamma=gamma, bn_beta=beta,
                 bn_running_mean=bn_param["running_mean"], bn_running_var=bn_param["running_var"],
                 bn_test_x=test_x, bn_test_out=test_out,
                 ln_x=ln_x, ln_gamma=ln_gamma, ln_beta=ln_beta, ln_out=ln_out)
+
+
+def Dropout(reference):
+    """The gradient checks' inputs; the FullyConnectedNet's test-time scores there (the train-time
+    values depend on how a dropout mask is drawn, which the course leaves to the student)."""
+    rng = np.random.default_rng(233)
+    values = dict(dropout_grad_x=rng.normal(size=(10, 10)) + 10, dropout_grad_dout=rng.normal(size=(10, 10)))
+    net = reference.new(FC_NET, [5, 4], input_dim=6, num_classes=3, weight_scale=5e-1, dtype=np.float64,
+                        dropout=0.5, seed=1)
+    values.update(model_case(reference, "dropout_net_grad_", net, np.random.default_rng(234), (4, 6), 3, 4))
+    del values["dropout_net_grad_loss"]
+    values["dropout_net_grad_scores"] = net.loss(values["dropout_net_grad_X"])
+    return values
+
+
+POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
+
+
+def conv_gradient_cases(reference):
+    """The ConvolutionalNetworks gradient checks' inputs and the values of their functions there."""
+    rng = np.random.default_rng(231)
+    x, w, b = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(2, 3, 3, 3)), rng.normal(size=2)
+    values = layer_case(reference, "conv_grad_", "conv_forward_naive", [x, w, b, {"stride": 1, "pad": 1}],
+                        rng.normal(size=(2, 2, 5, 5)), x=x, w=w, b=b)
+    rng = np.random.default_rng(232)
+    x = rng.permutation(3 * 2 * 8 * 8).reshape(3, 2, 8, 8) / 10.0  # distinct values: no ties
+    values.update(layer_case(reference, "pool_grad_", "max_pool_forward_naive", [x, POOL],
+                             rng.normal(size=(3, 2, 4, 4)), x=x))
+    rng = np.random.default_rng(234)
+    x, gamma, beta = 5 * rng.normal(size=(2, 3, 4, 5)) + 12, rng.normal(size=3), rng.normal(size=3)
+    values.update(layer_case(reference, "sbn_grad_", "spatial_batchnorm_forward", [x, gamma, beta, {"mode": "train"}],
+                             rng.normal(size=x.shape), x=x, gamma=gamma, beta=beta))
+    rng = np.random.default_rng(236)
+    x = 5 * rng.normal(size=(2, 6, 4, 5)) + 12
+    gamma, beta = rng.normal(size=(1, 6, 1, 1)), rng.normal(size=(1, 6, 1, 1))
+    values.update(layer_case(reference, "sgn_grad_", "spatial_groupnorm_forward", [x, gamma, beta, 2, {}],
+                             rng.normal(size=x.shape), x=x, gamma=gamma, beta=beta))
+    model = reference.new(CNN, input_dim=(3, 6, 6), num_filters=3, filter_size=3, hidden_dim=5, reg=0.5,
+                          weight_scale=1e-1, dtype=np.float64, seed=0)
+    values.update(model_case(reference, "cnn_grad_", model, np.random.default_rng(238), (2, 3, 6, 6), 10, 2))
+    return values
 
 
 def ConvolutionalNetworks(reference):
     x, w, b = grid(-0.1, 0.5, (2, 3, 4, 4)), grid(-0.2, 0.3, (3, 3, 4, 4)), np.linspace(-0.1, 0.2, num=3)
     pool_x = grid(-0.3, 0.4, (2, 3, 4, 4))
     return dict(
+        **conv_gradient_cases(reference),
         conv_x=x, conv_w=w, conv_b=b,
         conv_out=reference.call(L + "conv_forward_naive", x, w, b, {"stride": 2, "pad": 1}, pick=0),
         pool_x=pool_x,

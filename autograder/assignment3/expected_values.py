@@ -45,6 +45,7 @@ def RNN_Captioning(reference):
         seq_h=reference.call(R + "rnn_forward", *seq.values(), pick=0),
         embed_x=words, embed_W=W, embed_out=reference.call(R + "word_embedding_forward", words, W, pick=0),
         model_features=features, model_captions=captions, model_loss=loss,
+        **gradient_checks(reference, "rnn"),
     )
 
 
@@ -62,7 +63,53 @@ def LSTM_Captioning(reference):
         **{f"seq_{k}": v for k, v in seq.items()},
         seq_h=reference.call(R + "lstm_forward", *seq.values(), pick=0),
         model_features=features, model_captions=captions, model_loss=loss,
+        **gradient_checks(reference, "lstm"),
     )
+
+
+def named(prefix, names, values):
+    return {f"{prefix}_{name}": value for name, value in zip(names, values)}
+
+
+STEP_ARGS = {"rnn": ("x", "prev_h", "Wx", "Wh", "b"), "lstm": ("x", "prev_h", "prev_c", "Wx", "Wh", "b")}
+SEQ_ARGS = ("x", "h0", "Wx", "Wh", "b")
+
+
+def gradient_checks(reference, cell_type):
+    """The numeric-gradient checks' random inputs (seeds 231-234) and the reference's values at
+    them: step_check_* (the step's arguments, dout and outputs), seq_check_*, embed_check_* (rnn
+    only) and model_check_* (a seeded CaptioningRNN's params, features, captions and loss)."""
+    G = 4 if cell_type == "lstm" else 1
+    outputs = ("next_h", "next_c") if cell_type == "lstm" else ("next_h",)
+    rng = np.random.default_rng(231)
+    N, D, H = 4, 5, 6
+    step = [rng.normal(size=(N, D)), *(rng.normal(size=(N, H)) for _ in outputs),  # x, prev_h (and prev_c)
+            rng.normal(size=(D, G * H)), rng.normal(size=(H, G * H)), rng.normal(size=G * H)]
+    step_dout = [rng.normal(size=(N, H)) for _ in outputs]
+    step_out = reference.call(R + f"{cell_type}_step_forward", *step, pick=list(range(len(outputs))))
+    values = {**named("step_check", STEP_ARGS[cell_type], step), **named("step_check", outputs, step_out),
+              **named("step_check", [f"d{o}" for o in outputs], step_dout)}
+    rng = np.random.default_rng(232)
+    N, T, D, H = 2, 4, 3, 5
+    seq = [rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(D, G * H)),
+           rng.normal(size=(H, G * H)), rng.normal(size=G * H)]
+    values.update(named("seq_check", SEQ_ARGS, seq), seq_check_dh=rng.normal(size=(N, T, H)),
+                  seq_check_h=reference.call(R + f"{cell_type}_forward", *seq, pick=0))
+    if cell_type == "rnn":
+        rng = np.random.default_rng(233)
+        words = rng.integers(0, 5, size=(10, 3))  # 30 words from a vocabulary of 5: many repeats
+        W = rng.normal(size=(5, 6))
+        values.update(embed_check_x=words, embed_check_W=W, embed_check_dout=rng.normal(size=(10, 3, 6)),
+                      embed_check_out=reference.call(R + "word_embedding_forward", words, W, pick=0))
+    rng = np.random.default_rng(234)
+    model = reference.new(MODEL, VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6, cell_type=cell_type,
+                          dtype=np.float64, seed=231)
+    captions = rng.integers(0, 3, size=(2, 4))
+    captions[:, 0] = 2
+    features = rng.normal(size=(2, 4))
+    values.update(named("model_check_param", model.params, model.params.values()), model_check_features=features,
+                  model_check_captions=captions, model_check_loss=model.loss(features, captions)[0])
+    return values
 
 
 # The course's GAN check inputs and values (gan-checks-tf.npz, identical in 2017-2019): the losses
@@ -99,7 +146,24 @@ def GANs(reference):
         DC_D_params=reference.call(OPS + "count_params", reference.call(G + "build_dc_classifier", 128)),
         DC_G_params=reference.call(OPS + "count_params", reference.call(G + "build_dc_generator", 4)),
     )
-    return dict(logits_real=real, logits_fake=fake, **losses, **counts)
+    return dict(logits_real=real, logits_fake=fake, **losses, **counts, **gan_gradient_checks(reference))
+
+
+GAN_LOSS_INPUTS = {"discriminator_loss": 2, "generator_loss": 1, "ls_discriminator_loss": 2, "ls_generator_loss": 1}
+
+
+def gan_gradient_checks(reference):
+    """The gradchecks' logits (seed 235: check_logits_0, and check_logits_1 for the
+    discriminator's losses) and each loss there (check_<loss>)."""
+    import torch
+
+    rng = np.random.default_rng(235)
+    logits = [rng.normal(size=(6, 1)) for _ in range(2)]
+    values = {f"check_logits_{k}": value for k, value in enumerate(logits)}
+    for loss, count in GAN_LOSS_INPUTS.items():
+        value = reference.call(G + loss, *(torch.from_numpy(x) for x in logits[:count]))
+        values[f"check_{loss}"] = value.detach().numpy()
+    return values
 
 
 # -- StyleTransfer --------------------------------------------------------------------------------
@@ -134,7 +198,39 @@ def StyleTransfer(reference):
         sl_out=reference.call(ST + "style_loss", checks["content_feats"], layers, targets, checks["style_weights"]),
         tv_out=reference.call(ST + "tv_loss", checks["content_img"], checks["tv_weight"]),
     )
-    return {name: value.detach().numpy() for name, value in values.items()}
+    values = {name: value.detach().numpy() for name, value in values.items()}
+    return {**values, **style_gradient_checks(reference)}
+
+
+STYLE_FUNCTIONS = ("content_loss", "gram_matrix", "style_loss", "tv_loss")
+
+
+def style_gradient_checks(reference):
+    """The small float64 inputs (seed 240) of the gradchecks, as arrays named small_<function>_<k>
+    (argument k; a list of arrays as small_<function>_<k>_<i>), and each function's value there
+    (check_<function>)."""
+    import torch
+
+    rng = np.random.default_rng(240)
+    feats = [rng.normal(size=(1, c, h, w)) for c, h, w in ((3, 5, 4), (4, 3, 6), (2, 4, 4))]
+    inputs = {
+        "content_loss": (0.7, rng.normal(size=(1, 3, 4, 5)), rng.normal(size=(1, 3, 4, 5))),
+        "gram_matrix": (rng.normal(size=(2, 3, 4, 5)),),
+        "style_loss": (feats, [2, 0], [rng.normal(size=(1, 2, 2)), rng.normal(size=(1, 3, 3))], [2.0, 0.5]),
+        "tv_loss": (rng.normal(size=(1, 3, 4, 6)), 0.3),
+    }
+    values = {}
+    for function, args in inputs.items():
+        for k, arg in enumerate(args):
+            if isinstance(arg, list) and isinstance(arg[0], np.ndarray):
+                values.update({f"small_{function}_{k}_{i}": a for i, a in enumerate(arg)})
+            else:
+                values[f"small_{function}_{k}"] = np.asarray(arg)
+        as_tensors = [torch.from_numpy(a) if isinstance(a, np.ndarray) else
+                      [torch.from_numpy(x) for x in a] if isinstance(a, list) and isinstance(a[0], np.ndarray) else a
+                      for a in args]
+        values[f"check_{function}"] = reference.call(ST + function, *as_tensors).detach().numpy()
+    return values
 
 
 # NetworkVisualization: the public checks' fixed inputs (the same images, crops and settings as

@@ -181,10 +181,32 @@ def describe(exc, root):
             break
     return {
         "type": type(exc).__name__,
-        "message": str(exc),
+        "message": explained(exc),
         "where": where,
         "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:],
     }
+
+
+NUMPY_1_ALIASES = ("int", "float", "bool", "object", "str", "long", "unicode", "complex")
+ARRAY_AS_NUMBER = ("only 0-dimensional arrays can be converted to Python scalars", "only length-1 arrays",
+                   "setting an array element with a sequence")
+
+
+def explained(exc):
+    """The exception's message; for the numpy-1 idioms that numpy 2 (the course's, pinned in the
+    release's requirements.txt) refuses, one line saying what to write instead."""
+    message = str(exc)
+    if isinstance(exc, AttributeError) and message.startswith("module 'numpy' has no attribute "):
+        message = message.split("\n", 1)[0]
+        name = message.rsplit(" ", 1)[-1].strip("'.")
+        if name in NUMPY_1_ALIASES:
+            builtin = {"long": "int", "unicode": "str"}.get(name, name)
+            return (f"{message.rstrip('.')}: np.{name} was removed in numpy 1.24 and the course runs numpy 2; "
+                    f"write {builtin}")
+    if isinstance(exc, (TypeError, ValueError)) and any(text in message for text in ARRAY_AS_NUMBER):
+        return (f"{message.rstrip('.')}: numpy 2, which the course runs, does not turn an array of one element "
+                "into a number; take the number out with .item() (or index it)")
+    return message
 
 
 if __name__ == "__main__":

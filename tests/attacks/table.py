@@ -4,7 +4,7 @@ own) or the reference solution (base "reference", 20 on kNN) of assignment 1 wit
 Each row says:
 - what is planted in the base (`plants`, see build.py; the code itself is in payloads/);
 - what must score 0: on the reference, the checks in `lost` (the others keep their points); on the
-  release, every check but those in `kept` (which any array of the right shape earns);
+  release, every check;
 - where the message saying what happened is, and what it says (`message`: "execution" is the kNN
   notebook's execution message, "error" the result's error, otherwise the name of a kNN check);
 - which side effects are checked (`effects`, see EFFECTS in test_attacks.py), with the canary
@@ -28,7 +28,6 @@ KNN_CHECKS = {  # check name: points
     "test_best_k_reaches_the_target_on_test": 4,
 }
 MODEL_CHECKS = ("test_best_k_reaches_the_target_on_test",)  # the one check that reads the notebook's artefact
-SHAPE_ONLY = ("test_distances_have_shape_num_test_by_num_train",)  # any float array of that shape passes it
 KNN_MODULE = "cs231n/classifiers/k_nearest_neighbor.py"
 PACKAGE = "cs231n/__init__.py"
 REFUSED = r"raised (FileNotFoundError|PermissionError|OSError)"  # what reaching outside the sandbox raises
@@ -43,7 +42,6 @@ class Attack:
     plants: tuple        # what is planted in the base (build.py)
     message: tuple       # (where, regex the message must match)
     lost: object = ALL   # reference base: the kNN checks that must earn 0; the others keep their points
-    kept: tuple = ()     # release base: the kNN checks it earns by itself (every other one earns 0)
     status: str = "graded"
     effects: tuple = ()  # side effects checked (test_attacks.EFFECTS)
     canaries: tuple = ()  # files the suite creates outside the scratch ("tmp", "beside-out"): kept
@@ -56,9 +54,9 @@ class Attack:
     @property
     def earning(self):
         """The kNN checks that must earn their points (all others earn 0)."""
-        if self.base == "release":
-            return set(self.kept)
-        return set() if self.lost == ALL else set(KNN_CHECKS) - set(self.lost)
+        if self.base == "release" or self.lost == ALL:
+            return set()
+        return set(KNN_CHECKS) - set(self.lost)
 
     @property
     def knn_score(self):
@@ -139,10 +137,10 @@ ATTACKS = [
            ("execution", OWN_CODE)),
     Attack("an array that claims to equal everything scores nothing",
            "agreeable-arrays", "release", (Append(KNN_MODULE, "module_returns_agreeable_arrays"),),
-           ("test_no_loop_distances_match_expected", r"relative error|differ"), kept=SHAPE_ONLY),
+           ("test_no_loop_distances_match_expected", r"relative error|differ")),
     Attack("NaN and infinite results score nothing",
            "nan-and-inf", "release", (Append(KNN_MODULE, "module_returns_nan_and_inf"),),
-           ("test_no_loop_distances_match_expected", r"non-finite"), kept=SHAPE_ONLY),
+           ("test_no_loop_distances_match_expected", r"non-finite")),
     Attack("the right values as complex or float16 arrays score nothing",
            "wrong-dtypes", "release", (Append(KNN_MODULE, "module_returns_wrong_dtypes"),),
            ("test_no_loop_distances_match_expected", r"complex128 array")),

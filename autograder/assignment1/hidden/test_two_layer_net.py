@@ -19,10 +19,10 @@ def test_loss_and_gradients_match_the_reference_with_random_weights(student, ref
     loss, grads = mine.loss(X, y, reg=reg)
     ref_loss, ref_grads = ref.loss(X, y, reg=reg)
     where = f"D={D} H={H} C={C} N={N} reg={reg:.3g}, nonzero biases"
-    assert_close(loss, ref_loss, tol=1e-9, what="loss", where=where)
+    assert_close(loss, ref_loss, tol=1e-9, what="TwoLayerNet.loss loss", where=where)
     for name, value in ref_grads.items():
-        assert name in grads, f"grads has no {name!r}"
-        assert_close(grads[name], value, tol=1e-7, what=f"grads[{name!r}]", where=where)
+        assert name in grads, f"TwoLayerNet.loss: grads has no {name!r}"
+        assert_close(grads[name], value, tol=1e-7, what=f"TwoLayerNet.loss grads[{name!r}]", where=where)
 
 
 @pytest.mark.points(4)

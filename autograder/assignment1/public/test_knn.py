@@ -37,13 +37,18 @@ def test_no_loop_distances_match_expected(student, expected):
 
 
 @pytest.mark.points(1)
-def test_distances_have_shape_num_test_by_num_train(student):
-    rng = np.random.default_rng(1)
-    for num_test, num_train, dim in [(1, 7, 3), (6, 2, 5), (4, 9, 1)]:
-        model = trained(student, rng.normal(size=(num_train, dim)), rng.integers(0, 3, num_train))
-        X = rng.normal(size=(num_test, dim))
+def test_distances_have_shape_num_test_by_num_train(student, expected):
+    """At edge shapes (one test image, fewer training than test images, one dimension), with the
+    expected values there: zeros of the right shape are not distances."""
+    for case in ["edge0", "edge1", "edge2"]:
+        X_train, X_test = expected[f"{case}_X_train"], expected[f"{case}_X_test"]
+        model = trained(student, X_train, expected[f"{case}_y_train"])
+        where = f"{len(X_test)} test x {len(X_train)} train x {X_train.shape[1]} dims"
         for variant in VARIANTS:
-            assert_shape(getattr(model, variant)(X), (num_test, num_train), what=variant)
+            dists = getattr(model, variant)(X_test)
+            assert_shape(dists, (len(X_test), len(X_train)), what=variant)
+            # 1e-7, as on new inputs: x^2 + y^2 - 2xy loses digits on the one-dimension case's close pairs
+            assert_close(dists, expected[f"{case}_dists"], tol=1e-7, what=variant, where=where)
 
 
 @pytest.mark.points(2)

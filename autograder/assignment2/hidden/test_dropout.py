@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from gradekit.autograde.checks import assert_close
+from gradekit.autograde.checks import assert_close, assert_inverted_dropout
 
 pytestmark = pytest.mark.notebook("Dropout")
 L = "cs231n.layers."
@@ -13,6 +13,7 @@ FC_NET = "cs231n.classifiers.fc_net.FullyConnectedNet"
 def test_dropout_backward_uses_the_mask_of_its_forward(student, rng):
     x, dout, p = rng.normal(size=(30, 20)) + 5, rng.normal(size=(30, 20)), float(rng.uniform(0.2, 0.9))
     out, dx = student.layer(L + "dropout_forward", L + "dropout_backward", x, {"mode": "train", "p": p}, dout=dout)
+    assert_inverted_dropout(out, x, p, f"dropout_forward out (train mode, p={p:.2f})")
     assert_close(dx, dout * out / x, tol=1e-9, what=f"dropout_backward dx (p={p:.2f})",
                  where="dx must be dout times the forward's mask scaled by 1/p")
 

@@ -27,10 +27,10 @@ def test_fc_net_loss_and_gradients_match_the_reference_with_random_weights(stude
     loss, grads = mine.loss(X, y)
     ref_loss, ref_grads = ref.loss(X, y)
     where = f"hidden {hidden}, D={D} C={C} N={N} reg={reg:.3g}, nonzero biases"
-    assert_close(loss, ref_loss, tol=1e-9, what="loss", where=where)
+    assert_close(loss, ref_loss, tol=1e-9, what="FullyConnectedNet loss", where=where)
     for name, value in ref_grads.items():
-        assert name in grads, f"grads has no {name!r}"
-        assert_close(grads[name], value, tol=1e-7, what=f"grads[{name!r}]", where=where)
+        assert name in grads, f"FullyConnectedNet grads has no {name!r}"
+        assert_close(grads[name], value, tol=1e-7, what=f"FullyConnectedNet grads[{name!r}]", where=where)
 
 
 def rebuild_fc_net(reference, saved):

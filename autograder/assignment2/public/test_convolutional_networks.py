@@ -20,12 +20,11 @@ def test_conv_forward_naive_matches_expected(student, expected):
 
 
 @pytest.mark.points(3)
-def test_conv_backward_naive_matches_numeric_gradients(student):
-    rng = np.random.default_rng(231)
-    x, w, b = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(2, 3, 3, 3)), rng.normal(size=2)
-    assert_layer_gradients(student, L + "conv_forward_naive", L + "conv_backward_naive",
-                           [x, w, b, {"stride": 1, "pad": 1}], rng.normal(size=(2, 2, 5, 5)),
-                           {"dx": 0, "dw": 1, "db": 2}, tol=1e-8)
+def test_conv_backward_naive_matches_numeric_gradients(student, expected):
+    args = [expected["conv_grad_" + name] for name in ("x", "w", "b")] + [{"stride": 1, "pad": 1}]
+    assert_layer_gradients(student, L + "conv_forward_naive", L + "conv_backward_naive", args,
+                           expected["conv_grad_dout"], {"dx": 0, "dw": 1, "db": 2}, tol=1e-8,
+                           out=expected["conv_grad_out"])
 
 
 @pytest.mark.points(0.5)
@@ -48,11 +47,10 @@ def test_max_pool_forward_naive_matches_expected(student, expected):
 
 
 @pytest.mark.points(2)
-def test_max_pool_backward_naive_matches_numeric_gradients(student):
-    rng = np.random.default_rng(232)
-    x = rng.permutation(3 * 2 * 8 * 8).reshape(3, 2, 8, 8) / 10.0  # distinct values: no ties
-    assert_layer_gradients(student, L + "max_pool_forward_naive", L + "max_pool_backward_naive", [x, POOL],
-                           rng.normal(size=(3, 2, 4, 4)), {"dx": 0}, tol=1e-9)
+def test_max_pool_backward_naive_matches_numeric_gradients(student, expected):
+    assert_layer_gradients(student, L + "max_pool_forward_naive", L + "max_pool_backward_naive",
+                           [expected["pool_grad_x"], POOL], expected["pool_grad_dout"], {"dx": 0}, tol=1e-9,
+                           out=expected["pool_grad_out"])
 
 
 @pytest.mark.points(1)
@@ -62,7 +60,8 @@ def test_max_pool_backward_sends_each_window_gradient_once(student):
     _, dx = student.layer(L + "max_pool_forward_naive", L + "max_pool_backward_naive", x, POOL, dout=dout)
     window_sums = dx.reshape(2, 2, 2, 2).sum(axis=(1, 3))
     assert_close(window_sums, dout[0, 0], tol=1e-12,
-                 what="gradient per pooling window (a window passes its gradient to one maximum, not to every tie)")
+                 what="max_pool_backward_naive gradient per pooling window (a window passes its gradient to one "
+                      "maximum, not to every tie)")
 
 
 @pytest.mark.points(2)
@@ -72,16 +71,16 @@ def test_spatial_batchnorm_forward_normalizes_each_channel(student):
     gamma, beta = np.array([3.0, 4.0, 5.0]), np.array([6.0, 7.0, 8.0])
     out = student.call(L + "spatial_batchnorm_forward", x, gamma, beta, {"mode": "train"}, pick=0)
     assert out.shape == x.shape, f"spatial_batchnorm_forward out has shape {out.shape}, expected {x.shape}"
-    assert_close(out.mean(axis=(0, 2, 3)), beta, tol=1e-6, what="per-channel means (over N, H, W)")
-    assert_close(out.std(axis=(0, 2, 3)), gamma, tol=1e-3, what="per-channel stds (over N, H, W)")
+    what = "spatial_batchnorm_forward per-channel"
+    assert_close(out.mean(axis=(0, 2, 3)), beta, tol=1e-6, what=f"{what} means (over N, H, W)")
+    assert_close(out.std(axis=(0, 2, 3)), gamma, tol=1e-3, what=f"{what} stds (over N, H, W)")
 
 
 @pytest.mark.points(2)
-def test_spatial_batchnorm_backward_matches_numeric_gradients(student):
-    rng = np.random.default_rng(234)
-    x, gamma, beta = 5 * rng.normal(size=(2, 3, 4, 5)) + 12, rng.normal(size=3), rng.normal(size=3)
-    assert_layer_gradients(student, L + "spatial_batchnorm_forward", L + "spatial_batchnorm_backward",
-                           [x, gamma, beta, {"mode": "train"}], rng.normal(size=x.shape), NORM_GRADS, tol=1e-6)
+def test_spatial_batchnorm_backward_matches_numeric_gradients(student, expected):
+    args = [expected["sbn_grad_" + name] for name in ("x", "gamma", "beta")] + [{"mode": "train"}]
+    assert_layer_gradients(student, L + "spatial_batchnorm_forward", L + "spatial_batchnorm_backward", args,
+                           expected["sbn_grad_dout"], NORM_GRADS, tol=1e-6, out=expected["sbn_grad_out"])
 
 
 @pytest.mark.points(2)
@@ -91,17 +90,15 @@ def test_spatial_groupnorm_forward_normalizes_each_group_of_each_sample(student)
     gamma, beta = np.ones((1, 6, 1, 1)), np.zeros((1, 6, 1, 1))
     out = student.call(L + "spatial_groupnorm_forward", x, gamma, beta, 2, {}, pick=0)
     groups = np.asarray(out).reshape(2 * 2, -1)
-    assert_close(groups.mean(axis=1), np.zeros(4), tol=1e-6, what="per-group means (G = 2)")
-    assert_close(groups.std(axis=1), np.ones(4), tol=1e-3, what="per-group stds (G = 2)")
+    assert_close(groups.mean(axis=1), np.zeros(4), tol=1e-6, what="spatial_groupnorm_forward per-group means (G = 2)")
+    assert_close(groups.std(axis=1), np.ones(4), tol=1e-3, what="spatial_groupnorm_forward per-group stds (G = 2)")
 
 
 @pytest.mark.points(2)
-def test_spatial_groupnorm_backward_matches_numeric_gradients(student):
-    rng = np.random.default_rng(236)
-    x = 5 * rng.normal(size=(2, 6, 4, 5)) + 12
-    gamma, beta = rng.normal(size=(1, 6, 1, 1)), rng.normal(size=(1, 6, 1, 1))
-    assert_layer_gradients(student, L + "spatial_groupnorm_forward", L + "spatial_groupnorm_backward",
-                           [x, gamma, beta, 2, {}], rng.normal(size=x.shape), NORM_GRADS, tol=1e-6)
+def test_spatial_groupnorm_backward_matches_numeric_gradients(student, expected):
+    args = [expected["sgn_grad_" + name] for name in ("x", "gamma", "beta")] + [2, {}]
+    assert_layer_gradients(student, L + "spatial_groupnorm_forward", L + "spatial_groupnorm_backward", args,
+                           expected["sgn_grad_dout"], NORM_GRADS, tol=1e-6, out=expected["sgn_grad_out"])
 
 
 @pytest.mark.points(1)
@@ -109,14 +106,14 @@ def test_three_layer_convnet_initial_loss_is_about_log_of_the_class_count(studen
     rng = np.random.default_rng(237)
     model = student.new(CNN, input_dim=(3, 16, 16), seed=0)
     loss, _ = model.loss(rng.normal(size=(20, 3, 16, 16)), rng.integers(0, 10, size=20))
-    assert abs(loss - np.log(10)) < 0.05, f"initial loss {loss:.3f}, expected about log(10) = 2.303"
+    assert abs(loss - np.log(10)) < 0.05, f"ThreeLayerConvNet initial loss {loss:.3f}, expected about log(10) = 2.303"
 
 
 @pytest.mark.points(2)
-def test_three_layer_convnet_gradients_match_numeric_gradients(student):
-    rng = np.random.default_rng(238)
+def test_three_layer_convnet_gradients_match_numeric_gradients(student, expected):
     model = student.new(CNN, input_dim=(3, 6, 6), num_filters=3, filter_size=3, hidden_dim=5, reg=0.5,
-                        weight_scale=1e-1, dtype="float64", seed=0)
-    model.set("params", {k: v + 0.1 * rng.normal(size=v.shape) for k, v in model.get("params").items()})
-    assert_model_gradients(model, rng.normal(size=(2, 3, 6, 6)), rng.integers(0, 10, size=2), tol=1e-5,
-                           h=1e-6, what="ThreeLayerConvNet")
+                        weight_scale=1e-1, dtype="float64")
+    case = "cnn_grad_"
+    model.set("params", {k[len(case + "param_"):]: v for k, v in expected.items() if k.startswith(case + "param_")})
+    assert_model_gradients(model, expected[case + "X"], expected[case + "y"], tol=1e-5, h=1e-6,
+                           what="ThreeLayerConvNet", loss=expected[case + "loss"])

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from gradekit.autograde.checks import assert_close, assert_layer_gradients, assert_model_gradients
+from gradekit.autograde.checks import (assert_close, assert_inverted_dropout, assert_layer_gradients,
+                                       assert_model_gradients)
 
 pytestmark = pytest.mark.notebook("Dropout")
 L = "cs231n.layers."
@@ -15,9 +16,11 @@ def test_dropout_train_forward_keeps_a_fraction_p_and_preserves_the_mean(student
     x = np.random.default_rng(231).normal(size=(500, 500)) + 10
     out = student.call(L + "dropout_forward", x, {"mode": "train", "p": p, "seed": 7}, pick=0)
     kept = float(np.mean(out != 0))
-    assert abs(kept - p) < 0.01, f"p = {p}: {kept:.3f} of the units kept, expected about {p} (p is the keep probability)"
+    assert abs(kept - p) < 0.01, \
+        f"dropout_forward, p = {p}: {kept:.3f} of the units kept, expected about {p} (p is the keep probability)"
     assert abs(out.mean() - x.mean()) < 0.1, \
-        f"p = {p}: train output mean {out.mean():.3f}, input mean {x.mean():.3f} (inverted dropout scales by 1/p)"
+        f"dropout_forward, p = {p}: train output mean {out.mean():.3f}, input mean {x.mean():.3f} " \
+        "(inverted dropout scales by 1/p)"
 
 
 @pytest.mark.points(1)
@@ -28,19 +31,22 @@ def test_dropout_test_forward_is_the_identity(student):
 
 
 @pytest.mark.points(2)
-def test_dropout_backward_matches_numeric_gradients(student):
-    rng = np.random.default_rng(233)
-    x, dout = rng.normal(size=(10, 10)) + 10, rng.normal(size=(10, 10))
-    assert_layer_gradients(student, L + "dropout_forward", L + "dropout_backward",
-                           [x, {"mode": "train", "p": 0.2, "seed": 123}], dout, {"dx": 0}, tol=1e-9)
+def test_dropout_backward_matches_numeric_gradients(student, expected):
+    x, dropout_param = expected["dropout_grad_x"], {"mode": "train", "p": 0.2, "seed": 123}
+    out = student.call(L + "dropout_forward", x, dropout_param, pick=0)
+    assert_inverted_dropout(out, x, 0.2, "dropout_forward out (train mode, p = 0.2)")
+    assert_layer_gradients(student, L + "dropout_forward", L + "dropout_backward", [x, dropout_param],
+                           expected["dropout_grad_dout"], {"dx": 0}, tol=1e-9)
 
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("dropout", [0.75, 0.5])
-def test_fc_net_with_dropout_gradients_match_numeric_gradients(student, dropout):
-    rng = np.random.default_rng(234)
+def test_fc_net_with_dropout_gradients_match_numeric_gradients(student, expected, dropout):
     net = student.new(FC_NET, [5, 4], input_dim=6, num_classes=3, weight_scale=5e-1, dtype="float64",
                       dropout=dropout, kwargs={"seed": 123})
-    net.set("params", {k: v + 0.1 * rng.normal(size=v.shape) for k, v in net.get("params").items()})
-    assert_model_gradients(net, rng.normal(size=(4, 6)), rng.integers(0, 3, size=4), tol=1e-6,
-                           what=f"FullyConnectedNet (dropout={dropout})")
+    case = "dropout_net_grad_"
+    net.set("params", {k[len(case + "param_"):]: v for k, v in expected.items() if k.startswith(case + "param_")})
+    what = f"FullyConnectedNet (dropout={dropout})"
+    assert_close(net.loss(expected[case + "X"]), expected[case + "scores"], tol=1e-9,
+                 what=f"{what} test-time scores (no units dropped)")
+    assert_model_gradients(net, expected[case + "X"], expected[case + "y"], tol=1e-6, what=what)

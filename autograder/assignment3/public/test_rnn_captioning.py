@@ -2,18 +2,14 @@
 import numpy as np
 import pytest
 
-from gradekit.autograde.captioning import overfit_final_loss, sample_is_well_formed
+from gradekit.autograde.captioning import assert_overfits, sample_is_well_formed
 from gradekit.autograde.checks import assert_close, assert_layer_gradients, assert_model_gradients
 
 pytestmark = pytest.mark.notebook("RNN_Captioning")
 R = "cs231n.rnn_layers."
 MODEL = "cs231n.classifiers.rnn.CaptioningRNN"
 VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
-
-
-def seq_case(rng, N, T, D, H):
-    return [rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(D, H)),
-            rng.normal(size=(H, H)), rng.normal(size=H)]
+PARAM = "model_check_param_"
 
 
 @pytest.mark.points(2)
@@ -24,13 +20,11 @@ def test_rnn_step_forward_matches_expected(student, expected):
 
 
 @pytest.mark.points(3)
-def test_rnn_step_backward_matches_numeric_gradients(student):
-    rng = np.random.default_rng(231)
-    N, D, H = 4, 5, 6
-    args = [rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(D, H)), rng.normal(size=(H, H)),
-            rng.normal(size=H)]
+def test_rnn_step_backward_matches_numeric_gradients(student, expected):
+    args = [expected[f"step_check_{k}"] for k in ("x", "prev_h", "Wx", "Wh", "b")]
     assert_layer_gradients(student, R + "rnn_step_forward", R + "rnn_step_backward", args,
-                           rng.normal(size=(N, H)), {"dx": 0, "dprev_h": 1, "dWx": 2, "dWh": 3, "db": 4}, tol=1e-7)
+                           expected["step_check_dnext_h"], {"dx": 0, "dprev_h": 1, "dWx": 2, "dWh": 3, "db": 4},
+                           tol=1e-7, out=expected["step_check_next_h"], out_tol=1e-8)
 
 
 @pytest.mark.points(2)
@@ -40,11 +34,10 @@ def test_rnn_forward_matches_expected(student, expected):
 
 
 @pytest.mark.points(3)
-def test_rnn_backward_matches_numeric_gradients(student):
-    rng = np.random.default_rng(232)
-    N, T, D, H = 2, 4, 3, 5
-    assert_layer_gradients(student, R + "rnn_forward", R + "rnn_backward", seq_case(rng, N, T, D, H),
-                           rng.normal(size=(N, T, H)), {"dx": 0, "dh0": 1, "dWx": 2, "dWh": 3, "db": 4}, tol=1e-6)
+def test_rnn_backward_matches_numeric_gradients(student, expected):
+    args = [expected[f"seq_check_{k}"] for k in ("x", "h0", "Wx", "Wh", "b")]
+    assert_layer_gradients(student, R + "rnn_forward", R + "rnn_backward", args, expected["seq_check_dh"],
+                           {"dx": 0, "dh0": 1, "dWx": 2, "dWh": 3, "db": 4}, tol=1e-6, out=expected["seq_check_h"])
 
 
 @pytest.mark.points(1.5)
@@ -54,11 +47,11 @@ def test_word_embedding_forward_matches_expected(student, expected):
 
 
 @pytest.mark.points(2)
-def test_word_embedding_backward_accumulates_repeated_words(student):
-    rng = np.random.default_rng(233)
-    x = rng.integers(0, 5, size=(10, 3))  # 30 words from a vocabulary of 5: many repeats
+def test_word_embedding_backward_accumulates_repeated_words(student, expected):
+    # 30 words from a vocabulary of 5: many repeats
     assert_layer_gradients(student, R + "word_embedding_forward", R + "word_embedding_backward",
-                           [x, rng.normal(size=(5, 6))], rng.normal(size=(10, 3, 6)), {"dW": 1}, tol=1e-9)
+                           [expected["embed_check_x"], expected["embed_check_W"]], expected["embed_check_dout"],
+                           {"dW": 1}, tol=1e-9, out=expected["embed_check_out"], out_tol=1e-8)
 
 
 @pytest.mark.points(2)
@@ -71,21 +64,18 @@ def test_captioning_rnn_loss_matches_expected(student, expected):
 
 
 @pytest.mark.points(3)
-def test_captioning_rnn_gradients_match_numeric_gradients(student):
-    rng = np.random.default_rng(234)
-    model = student.new(MODEL, VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6, cell_type="rnn", dtype="float64",
-                        seed=231)
-    captions = rng.integers(0, 3, size=(2, 4))
-    captions[:, 0] = 2
-    assert_model_gradients(model, rng.normal(size=(2, 4)), captions, tol=1e-5, h=1e-5, what="CaptioningRNN (rnn)")
+def test_captioning_rnn_gradients_match_numeric_gradients(student, expected):
+    model = student.new(MODEL, VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6, cell_type="rnn", dtype="float64")
+    model.set("params", {k[len(PARAM):]: v for k, v in expected.items() if k.startswith(PARAM)})  # seed 231's
+    assert_model_gradients(model, expected["model_check_features"], expected["model_check_captions"], tol=1e-5,
+                           h=1e-5, what="CaptioningRNN (rnn)", loss=expected["model_check_loss"], loss_tol=1e-10)
 
 
 @pytest.mark.points(2)
-def test_captioning_rnn_overfits_fifty_training_examples(student, data_dir):
+def test_captioning_rnn_overfits_fifty_training_examples(student, student_datasets):
     # The course decays the rate by 0.95 per epoch; on the generated captions that stops near 0.2,
     # so the check keeps the rate constant (the reference then ends near 0.03).
-    loss = overfit_final_loss(student, data_dir, "rnn", lr_decay=1.0)
-    assert loss < 0.1, f"final training loss {loss:.3f} after 50 epochs on 50 examples, expected < 0.1"
+    assert_overfits(student, student_datasets["captions"], "rnn", lr_decay=1.0, below=0.1)
 
 
 @pytest.mark.points(1.5)

@@ -77,25 +77,32 @@ def test_tv_loss_matches_the_expected_value(student, expected, course):
                  where=WHERE + " (the content image, weight 2e-2)")
 
 
-def small_inputs():
-    """{loss: arguments} on small fixed random inputs in float64 (feature maps, images)."""
-    rng = np.random.default_rng(240)
-    feats = [rng.normal(size=(1, c, h, w)) for c, h, w in ((3, 5, 4), (4, 3, 6), (2, 4, 4))]
-    return {
-        "content_loss": (0.7, rng.normal(size=(1, 3, 4, 5)), rng.normal(size=(1, 3, 4, 5))),
-        "gram_matrix": (rng.normal(size=(2, 3, 4, 5)),),
-        "style_loss": (feats, [2, 0], [rng.normal(size=(1, 2, 2)), rng.normal(size=(1, 3, 3))], [2.0, 0.5]),
-        "tv_loss": (rng.normal(size=(1, 3, 4, 6)), 0.3),
-    }
+def small_inputs(expected, function):
+    """The arguments of `function` in the checks on small fixed random inputs in float64 (feature
+    maps, images), stored as small_<function>_<k> (argument k) in public/expected/StyleTransfer.npz:
+    a 0-d array is a number, a 1-d one a list of numbers (layers, weights), and the arrays
+    small_<function>_<k>_<i> are a list (feature maps)."""
+    args = {}
+    for key, value in expected.items():
+        if key.startswith(f"small_{function}_"):
+            place = [int(i) for i in key[len(f"small_{function}_"):].split("_")]
+            if len(place) == 2:
+                args.setdefault(place[0], {})[place[1]] = value
+            else:
+                args[place[0]] = value.item() if value.ndim == 0 else value.tolist() if value.ndim == 1 else value
+    return [[arg[i] for i in sorted(arg)] if isinstance(arg, dict) else arg for _, arg in sorted(args.items())]
+
+
+def as_tensors(args):
+    return [torch.from_numpy(a) if isinstance(a, np.ndarray) else
+            [torch.from_numpy(x) for x in a] if isinstance(a, list) and isinstance(a[0], np.ndarray) else a
+            for a in args]
 
 
 @pytest.mark.points(0.5)
 @pytest.mark.parametrize("loss", ["content_loss", "style_loss", "tv_loss"])
-def test_loss_returns_a_scalar_tensor(student, loss):
-    args = [torch.from_numpy(a) if isinstance(a, np.ndarray) else
-            [torch.from_numpy(x) for x in a] if isinstance(a, list) and isinstance(a[0], np.ndarray) else a
-            for a in small_inputs()[loss]]
-    value = student.call(ST + loss, *args)
+def test_loss_returns_a_scalar_tensor(student, expected, loss):
+    value = student.call(ST + loss, *as_tensors(small_inputs(expected, loss)))
     assert isinstance(value, torch.Tensor), f"{loss} should return a torch tensor, got {type(value).__name__}"
     assert tuple(value.shape) == (), \
         f"{loss} should return a scalar tensor (shape (), as torch.sum gives), got shape {tuple(value.shape)}"
@@ -112,8 +119,18 @@ def test_gram_matrix_keeps_the_batch_dimension(student):
 
 @pytest.mark.points(0.5)
 @pytest.mark.parametrize("loss", ["content_loss", "gram_matrix", "style_loss", "tv_loss"])
-def test_loss_passes_gradcheck(student, loss):
-    # Built from torch operations, the losses let gradients flow back to the image's pixels.
-    verdict = gradcheck(student, ST + loss, *small_inputs()[loss])
+def test_loss_passes_gradcheck(student, expected, loss):
+    # Built from torch operations, the losses let gradients flow back to the image's pixels; a
+    # constant (zero gradient everywhere) passes a gradcheck, so the value is checked first.
+    args = small_inputs(expected, loss)
+    value = student.call(ST + loss, *as_tensors(args))
+    if loss == "gram_matrix":
+        assert isinstance(value, torch.Tensor), f"{loss} should return a torch tensor, got {type(value).__name__}"
+        value = value.detach().double().numpy()
+    else:
+        value = scalar(value, loss)
+    assert_close(value, expected[f"check_{loss}"], tol=1e-9, what=loss,
+                 where="the gradcheck's small random float64 inputs")
+    verdict = gradcheck(student, ST + loss, *args)
     assert verdict["passed"], f"{loss} fails gradcheck in float64 (autograd against centred differences): " \
                               f"{verdict['message']}"

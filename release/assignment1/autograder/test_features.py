@@ -1,4 +1,5 @@
-"""Features (10 points with the hidden checks): what the notebook saved has the right shapes."""
+"""Features (10 points with the hidden checks): what the notebook saved has the right shapes and was trained."""
+import numpy as np
 import pytest
 
 from gradekit.autograde.checks import assert_shape
@@ -15,3 +16,13 @@ def test_saved_models_have_the_feature_shapes(artifacts):
                         "net_W2": (hidden, 10), "net_b2": (10,)}.items():
         assert name in saved, f"artifacts/features.npz has no {name}"
         assert_shape(saved[name], shape, what=name)
+    for name in ("svm_W", "net_W1", "net_W2"):
+        assert_trained(saved[name], name)
+
+
+def assert_trained(weights, name):
+    """Trained weights differ from one another: all equal (zeros, say) is a model never trained."""
+    assert weights.size, f"{name} has no entries, so this model was not trained"
+    distinct = np.unique(weights)
+    assert distinct.size > 1, \
+        f"{name}: all {weights.size} entries are {float(distinct[0]):g}, so this model was not trained"

@@ -10,10 +10,12 @@ FC_NET = "cs231n.classifiers.fc_net.FullyConnectedNet"
 BN_GRADS = {"dx": 0, "dgamma": 1, "dbeta": 2}
 
 
-def bn_case(seed):
-    """The notebook's backward-check input: x = 5 randn + 12, random gamma, beta and dout."""
-    rng = np.random.default_rng(seed)
-    return 5 * rng.normal(size=(4, 5)) + 12, rng.normal(size=5), rng.normal(size=5), rng.normal(size=(4, 5))
+def assert_norm_gradients(student, forward, backward, expected, case, param):
+    """The gradient check of a normalisation layer on the inputs stored as <case>x, gamma, beta and
+    dout (the notebook's: x = 5 randn + 12, random gamma, beta and dout), its output compared first."""
+    args = [expected[case + name] for name in ("x", "gamma", "beta")] + [param]
+    assert_layer_gradients(student, L + forward, L + backward, args, expected[case + "dout"], BN_GRADS, tol=1e-7,
+                           out=expected[case + "out"])
 
 
 @pytest.mark.points(3)
@@ -22,8 +24,9 @@ def test_batchnorm_train_forward_normalizes_each_feature(student):
     x = rng.normal(size=(200, 3)) * [1.0, 5.0, 20.0] + [3.0, -2.0, 40.0]
     for gamma, beta in [(np.ones(3), np.zeros(3)), (np.array([1.0, 2.0, 3.0]), np.array([11.0, 12.0, 13.0]))]:
         out = student.call(L + "batchnorm_forward", x, gamma, beta, {"mode": "train"}, pick=0)
-        assert_close(out.mean(axis=0), beta, tol=1e-6, what="per-feature means", where=f"gamma {gamma}, beta {beta}")
-        assert_close(out.std(axis=0), gamma, tol=1e-3, what="per-feature stds", where=f"gamma {gamma}, beta {beta}")
+        where = f"gamma {gamma}, beta {beta}"
+        assert_close(out.mean(axis=0), beta, tol=1e-6, what="batchnorm_forward per-feature means", where=where)
+        assert_close(out.std(axis=0), gamma, tol=1e-3, what="batchnorm_forward per-feature stds", where=where)
 
 
 @pytest.mark.points(3)
@@ -48,17 +51,14 @@ def test_batchnorm_test_forward_uses_the_running_statistics(student, expected):
 
 
 @pytest.mark.points(4)
-def test_batchnorm_backward_matches_numeric_gradients(student):
-    x, gamma, beta, dout = bn_case(231)
-    assert_layer_gradients(student, L + "batchnorm_forward", L + "batchnorm_backward",
-                           [x, gamma, beta, {"mode": "train"}], dout, BN_GRADS, tol=1e-7)
+def test_batchnorm_backward_matches_numeric_gradients(student, expected):
+    assert_norm_gradients(student, "batchnorm_forward", "batchnorm_backward", expected, "bn_grad_", {"mode": "train"})
 
 
 @pytest.mark.points(3)
-def test_batchnorm_backward_alt_matches_numeric_gradients(student):
-    x, gamma, beta, dout = bn_case(232)
-    assert_layer_gradients(student, L + "batchnorm_forward", L + "batchnorm_backward_alt",
-                           [x, gamma, beta, {"mode": "train"}], dout, BN_GRADS, tol=1e-7)
+def test_batchnorm_backward_alt_matches_numeric_gradients(student, expected):
+    assert_norm_gradients(student, "batchnorm_forward", "batchnorm_backward_alt", expected, "bn_alt_grad_",
+                          {"mode": "train"})
 
 
 @pytest.mark.points(3)
@@ -69,21 +69,19 @@ def test_layernorm_forward_matches_expected(student, expected):
 
 
 @pytest.mark.points(3)
-def test_layernorm_backward_matches_numeric_gradients(student):
-    x, gamma, beta, dout = bn_case(233)
-    assert_layer_gradients(student, L + "layernorm_forward", L + "layernorm_backward",
-                           [x, gamma, beta, {}], dout, BN_GRADS, tol=1e-7)
+def test_layernorm_backward_matches_numeric_gradients(student, expected):
+    assert_norm_gradients(student, "layernorm_forward", "layernorm_backward", expected, "ln_grad_", {})
 
 
 @pytest.mark.points(1.5)
 @pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
-def test_fc_net_with_normalization_gradients_match_numeric_gradients(student, normalization):
-    rng = np.random.default_rng(234)
+def test_fc_net_with_normalization_gradients_match_numeric_gradients(student, expected, normalization):
     net = student.new(FC_NET, [5, 4], input_dim=6, num_classes=3, reg=3.14, weight_scale=5e-1,
                       normalization=normalization, dtype="float64", seed=1)
     params = net.get("params")
     missing = sorted({"gamma1", "beta1", "gamma2", "beta2"} - set(params))
     assert not missing, f"FullyConnectedNet({normalization}) has no {', '.join(missing)} in params"
-    net.set("params", {k: v + 0.1 * rng.normal(size=v.shape) for k, v in params.items()})
-    assert_model_gradients(net, rng.normal(size=(5, 6)), rng.integers(0, 3, size=5), tol=1e-5,
-                           what=f"FullyConnectedNet ({normalization})")
+    case = f"{normalization}_net_grad_"
+    net.set("params", {k[len(case + "param_"):]: v for k, v in expected.items() if k.startswith(case + "param_")})
+    assert_model_gradients(net, expected[case + "X"], expected[case + "y"], tol=1e-5,
+                           what=f"FullyConnectedNet ({normalization})", loss=expected[case + "loss"])

@@ -2,13 +2,14 @@
 import numpy as np
 import pytest
 
-from gradekit.autograde.captioning import overfit_final_loss, sample_is_well_formed
+from gradekit.autograde.captioning import assert_overfits, sample_is_well_formed
 from gradekit.autograde.checks import assert_close, assert_layer_gradients, assert_model_gradients
 
 pytestmark = pytest.mark.notebook("LSTM_Captioning")
 R = "cs231n.rnn_layers."
 MODEL = "cs231n.classifiers.rnn.CaptioningRNN"
 VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
+PARAM = "model_check_param_"
 
 
 @pytest.mark.points(2.5)
@@ -20,14 +21,12 @@ def test_lstm_step_forward_matches_expected(student, expected):
 
 
 @pytest.mark.points(4)
-def test_lstm_step_backward_matches_numeric_gradients(student):
-    rng = np.random.default_rng(231)
-    N, D, H = 4, 5, 6
-    args = [rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H)),
-            rng.normal(size=(D, 4 * H)), rng.normal(size=(H, 4 * H)), rng.normal(size=4 * H)]
+def test_lstm_step_backward_matches_numeric_gradients(student, expected):
+    args = [expected[f"step_check_{k}"] for k in ("x", "prev_h", "prev_c", "Wx", "Wh", "b")]
     assert_layer_gradients(student, R + "lstm_step_forward", R + "lstm_step_backward", args,
-                           (rng.normal(size=(N, H)), rng.normal(size=(N, H))),
-                           {"dx": 0, "dprev_h": 1, "dprev_c": 2, "dWx": 3, "dWh": 4, "db": 5}, tol=1e-7)
+                           (expected["step_check_dnext_h"], expected["step_check_dnext_c"]),
+                           {"dx": 0, "dprev_h": 1, "dprev_c": 2, "dWx": 3, "dWh": 4, "db": 5}, tol=1e-7,
+                           out=(expected["step_check_next_h"], expected["step_check_next_c"]), out_tol=1e-8)
 
 
 @pytest.mark.points(2.5)
@@ -37,13 +36,10 @@ def test_lstm_forward_matches_expected(student, expected):
 
 
 @pytest.mark.points(4)
-def test_lstm_backward_matches_numeric_gradients(student):
-    rng = np.random.default_rng(232)
-    N, T, D, H = 2, 4, 3, 5
-    args = [rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(D, 4 * H)),
-            rng.normal(size=(H, 4 * H)), rng.normal(size=4 * H)]
-    assert_layer_gradients(student, R + "lstm_forward", R + "lstm_backward", args, rng.normal(size=(N, T, H)),
-                           {"dx": 0, "dh0": 1, "dWx": 2, "dWh": 3, "db": 4}, tol=1e-6)
+def test_lstm_backward_matches_numeric_gradients(student, expected):
+    args = [expected[f"seq_check_{k}"] for k in ("x", "h0", "Wx", "Wh", "b")]
+    assert_layer_gradients(student, R + "lstm_forward", R + "lstm_backward", args, expected["seq_check_dh"],
+                           {"dx": 0, "dh0": 1, "dWx": 2, "dWh": 3, "db": 4}, tol=1e-6, out=expected["seq_check_h"])
 
 
 @pytest.mark.points(2)
@@ -56,19 +52,16 @@ def test_captioning_lstm_loss_matches_expected(student, expected):
 
 
 @pytest.mark.points(3)
-def test_captioning_lstm_gradients_match_numeric_gradients(student):
-    rng = np.random.default_rng(234)
-    model = student.new(MODEL, VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6, cell_type="lstm", dtype="float64",
-                        seed=231)
-    captions = rng.integers(0, 3, size=(2, 4))
-    captions[:, 0] = 2
-    assert_model_gradients(model, rng.normal(size=(2, 4)), captions, tol=1e-5, h=1e-5, what="CaptioningRNN (lstm)")
+def test_captioning_lstm_gradients_match_numeric_gradients(student, expected):
+    model = student.new(MODEL, VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6, cell_type="lstm", dtype="float64")
+    model.set("params", {k[len(PARAM):]: v for k, v in expected.items() if k.startswith(PARAM)})  # seed 231's
+    assert_model_gradients(model, expected["model_check_features"], expected["model_check_captions"], tol=1e-5,
+                           h=1e-5, what="CaptioningRNN (lstm)", loss=expected["model_check_loss"], loss_tol=1e-10)
 
 
 @pytest.mark.points(1)
-def test_captioning_lstm_overfits_fifty_training_examples(student, data_dir):
-    loss = overfit_final_loss(student, data_dir, "lstm", lr_decay=0.995)
-    assert loss < 0.5, f"final training loss {loss:.3f} after 50 epochs on 50 examples, expected < 0.5"
+def test_captioning_lstm_overfits_fifty_training_examples(student, student_datasets):
+    assert_overfits(student, student_datasets["captions"], "lstm", lr_decay=0.995, below=0.5)
 
 
 @pytest.mark.points(1)

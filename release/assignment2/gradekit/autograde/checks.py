@@ -63,11 +63,19 @@ def assert_finite(value, what="result", where=None):
     return array
 
 
-def assert_close(actual, expected, tol=1e-7, what="result", where=None):
+def assert_close(actual, expected, tol=1e-7, what="result", where=None, singleton_axes=False):
     """Relative error (the course's rel_error) at most `tol`; the value is checked first (real
-    numbers, the expected shape, finite)."""
+    numbers, the expected shape, finite).
+
+    With `singleton_axes` (gradients), a shape differing from the expected one only by axes of
+    length 1 ((1, D) for (D,)) is compared by its values, as the course's notebooks compare them
+    (their rel_error broadcasts, and so does the course's Solver update): the values earn their
+    points, and a shape the course would accept costs none."""
     expected = real_array(expected, f"the expected {what}").astype(float)
     actual = real_array(actual, what, where)
+    if singleton_axes and actual.shape != expected.shape and \
+            [n for n in actual.shape if n != 1] == [n for n in expected.shape if n != 1]:
+        actual = actual.reshape(expected.shape)
     assert actual.shape == expected.shape, \
         f"{what} has shape {actual.shape}, expected {expected.shape}{_at(where)}"
     assert_finite(actual, what, where)
@@ -145,7 +153,7 @@ def assert_gradient(analytic, f, x, tol=1e-7, h=1e-5, what="gradient", allow_con
     if not allow_constant and numeric.size and not np.any(numeric):
         raise AssertionError(f"{what}: the loss does not change when any of the {numeric.size} entries of its "
                              "input changes (numeric gradient 0 everywhere), so there is no gradient to check")
-    assert_close(analytic, numeric, tol=tol, what=what, where=f"shape {np.shape(x)}")
+    assert_close(analytic, numeric, tol=tol, what=what, where=f"shape {np.shape(x)}", singleton_axes=True)
     return numeric
 
 
@@ -184,21 +192,28 @@ def numeric_gradient_array(f, x, dout, h=1e-5, what="the function"):
 def assert_gradient_array(analytic, f, x, dout, tol=1e-7, h=1e-5, what="gradient"):
     """A backward pass's gradient matches centred differences of its forward f at x."""
     assert_close(analytic, numeric_gradient_array(f, x, dout, h, what=f"{what}: the forward pass"), tol=tol,
-                 what=what, where=f"shape {np.shape(x)}")
+                 what=what, where=f"shape {np.shape(x)}", singleton_axes=True)
 
 
-def assert_layer_gradients(caller, forward, backward, args, dout, names, tol=1e-7, h=1e-5, **kwargs):
-    """A layer's backward, run on its own forward's cache, matches centred differences of the forward.
+def assert_layer_gradients(caller, forward, backward, args, dout, names, tol=1e-7, h=1e-5, out=None,
+                           out_tol=1e-7, **kwargs):
+    """A layer's backward, run on its own forward's cache, matches centred differences of the
+    forward, and the forward's output at `args` is `out` (the expected or the reference's).
 
     `caller` is the `student` (or `reference`) fixture; `names` maps each gradient the backward
     returns, in order, to the forward argument it belongs to: {"dx": 0, "dw": 1, "db": 2}. A
-    forward with several outputs before its cache takes a tuple `dout`, one per output. The
-    student's forward runs on the moved inputs in batches (`student.batch`).
+    forward with several outputs before its cache takes a tuple `dout` and a tuple `out`, one per
+    output. Checking `out` first means a forward that computes nothing (zeros in, zeros back)
+    earns nothing. The student's forward runs on the moved inputs in batches (`student.batch`).
     """
     pick = list(range(len(dout))) if isinstance(dout, tuple) else 0
-    _, grads = caller.layer(forward, backward, *args, dout=dout, **kwargs)
+    forward_out, grads = caller.layer(forward, backward, *args, dout=dout, **kwargs)
+    name = forward.rsplit(".", 1)[-1]
+    if out is not None:
+        outputs = [f"{name} out[{k}]" for k in range(len(dout))] if isinstance(dout, tuple) else [f"{name} out"]
+        assert_same_outputs(forward_out, out, outputs, tol=out_tol)
     grads = grads if isinstance(grads, (tuple, list)) else (grads,)
-    what = forward.rsplit(".", 1)[-1].replace("_forward", "_backward")
+    what = name.replace("_forward", "_backward")
     assert len(grads) == len(names), \
         f"{what} returned {len(grads)} gradients, expected {len(names)} ({', '.join(names)})"
     for grad, (name, index) in zip(grads, names.items()):
@@ -215,8 +230,9 @@ def assert_layer_gradients(caller, forward, backward, args, dout, names, tol=1e-
         assert_gradient_array(grad, f, args[index], dout, tol=tol, h=h, what=f"{what} {name}")
 
 
-def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model"):
-    """Every gradient `model.loss(X, y)` returns matches centred differences of its loss.
+def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model", loss=None, loss_tol=1e-7):
+    """Every gradient `model.loss(X, y)` returns matches centred differences of its loss, and the
+    loss itself is `loss` (the expected or the reference's value) when given.
 
     `model` is a student (or reference) object with the course's model API: `params` and
     `loss(X, y) -> (loss, grads)`; its params are restored afterwards. One parameter may leave
@@ -228,6 +244,8 @@ def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model"):
     answer = model.loss(X, y)
     assert isinstance(answer, (tuple, list)) and len(answer) == 2, \
         f"{what}.loss(X, y) returned {describe(answer)}, expected (loss, grads)"
+    if loss is not None:
+        assert_close(answer[0], loss, tol=loss_tol, what=f"{what} loss")
     grads = answer[1]
     assert isinstance(grads, dict), f"{what}.loss(X, y) returned {describe(grads)} as its gradients, expected a dict"
     missing = sorted(set(params) - set(grads))
@@ -257,15 +275,29 @@ def assert_model_gradients(model, X, y, tol=1e-6, h=1e-5, what="model"):
                   "everywhere), so there is no gradient to check"
 
 
-def assert_same_outputs(actual, expected, names, tol=1e-7, where=None):
-    """Each named output of a call (a tuple, or one value) agrees with the reference's."""
+def assert_same_outputs(actual, expected, names, tol=1e-7, where=None, singleton_axes=False):
+    """Each named output of a call (a tuple, or one value) agrees with the reference's
+    (`singleton_axes`: for gradients, see `assert_close`)."""
     if len(names) == 1:
         actual, expected = (actual,), (expected,)
     assert isinstance(actual, (tuple, list)) and len(actual) == len(names), \
         f"expected {len(names)} results ({', '.join(names)}), got {describe(actual)}"
     tols = tol if isinstance(tol, dict) else {name: tol for name in names}
     for name, mine, theirs in zip(names, actual, expected):
-        assert_close(mine, theirs, tol=tols[name], what=name, where=where)
+        assert_close(mine, theirs, tol=tols[name], what=name, where=where, singleton_axes=singleton_axes)
+
+
+def assert_inverted_dropout(out, x, p, what):
+    """`out` is inverted dropout of `x` in train mode: each entry is 0 (dropped) or its input
+    scaled by 1/p (kept), and the number kept is within 5 standard deviations of p of them, but
+    not 0. Any mask the student draws passes: the course does not say how to draw it."""
+    out = real_array(out, what)
+    assert out.shape == x.shape, f"{what} has shape {out.shape}, expected {x.shape}"
+    kept = out != 0
+    n, spread = kept.size, 5 * np.sqrt(kept.size * p * (1 - p))
+    assert 0 < kept.sum() and abs(kept.sum() - p * n) <= spread, \
+        f"{what} keeps {kept.sum()} of {n} units, expected about p * {n} = {p * n:g} (within {spread:.0f}, not 0)"
+    assert_close(out[kept], x[kept] / p, tol=1e-9, what=f"{what} at the kept units (input / p)")
 
 
 def accuracy(predicted, labels, what="the predictions"):

@@ -15,9 +15,18 @@ With `--results-json PATH` every test's outcome is written there for scoring; wi
 `--outcomes-jsonl PATH` each outcome is also appended there as soon as its test finishes (what
 `gradekit.check` reads, so that a run stopped at its time budget keeps what it graded). With
 `--junitxml PATH`, each test case carries its `notebook` and `points` as properties.
+
+The grader always gives `--reference`: its runs keep pytest's own output. Without it, a student
+runs the public checks: each failure is one short block (the check's name as a sentence, its
+points, the message; `--tb=...` brings pytest's tracebacks back), and the summary explains the
+public points, the hidden ones and the checks that did not run. A release's pytest.ini names each
+notebook's points in all (`gradekit_points`) and where `python -m gradekit data` puts the datasets
+the checks read (`gradekit_data_dir`, `gradekit_datasets`), the default of `--data-dir`.
 """
 import json
+import linecache
 import os
+import re
 import secrets
 import sys
 import traceback
@@ -26,8 +35,10 @@ import zlib
 import numpy as np
 import pytest
 
+from gradekit import datasets
 from gradekit.autograde import wire
 from gradekit.autograde.student import StudentError, StudentProcess
+from gradekit.disclosure import title
 from gradekit.sandbox import Spec
 
 
@@ -40,7 +51,9 @@ def pytest_addoption(parser):
     group.addoption("--execution-json", default=None,
                     help="the execute stage's report, to explain missing artefacts")
     group.addoption("--reference", default=None, help="the reference solution folder (hidden checks)")
-    group.addoption("--data-dir", default=None, help="the folder holding cifar-10-batches-py")
+    group.addoption("--data-dir", default=None,
+                    help="the folder holding the datasets (default: the ini's gradekit_data_dir, where the "
+                         "release's README has `python -m gradekit data` put them)")
     group.addoption("--results-json", default=None, help="write per-test outcomes here")
     group.addoption("--outcomes-jsonl", default=None,
                     help="append each test's outcome here as it finishes (JSON lines, after one line of the "
@@ -48,8 +61,17 @@ def pytest_addoption(parser):
     group.addoption("--manifest-json", default=None, help="with --collect-only: write the tests and points here")
     group.addoption("--call-timeout", type=float, default=120.0, help="seconds one student call may take")
     group.addoption("--grading-seed", type=int, default=None, help="seed of the inputs hidden checks draw")
+    group.addoption("--student-data", default=None,
+                    help="JSON {dataset: folder}: where the student's code reads each dataset (set by gradekit "
+                         "grade: the copies its sandbox mounts, without the held-out labels)")
     group.addoption("--sandbox", default=None,
                     help="JSON of a gradekit.sandbox.Spec: the worker runs in that sandbox (set by gradekit grade)")
+    parser.addini("gradekit_points", type="args", default=[],
+                  help="NOTEBOOK=POINTS for each notebook: its points with the hidden checks (for the summary)")
+    parser.addini("gradekit_data_dir", default="",
+                  help="where `python -m gradekit data` puts the datasets, from the ini file's folder")
+    parser.addini("gradekit_datasets", type="args", default=[],
+                  help="NOTEBOOK=NAME,NAME... for each notebook: the datasets its checks read")
 
 
 MARKERS = ("points(n): what the test is worth", "notebook(name): the notebook a test file grades")
@@ -66,6 +88,16 @@ def pytest_configure(config):
 
 def submission_root(config):
     return os.path.abspath(config.getoption("submission") or str(config.rootpath))
+
+
+def grading(config):
+    """Whether the grader runs the checks (it always gives the reference solution)."""
+    return bool(config.getoption("reference"))
+
+
+def short_failures(config):
+    """Whether each failure is shown as one short block: a student's run without `--tb=...`."""
+    return not grading(config) and config.getoption("tbstyle") == "auto"
 
 
 # -- fixtures ---------------------------------------------------------------------------------
@@ -125,13 +157,69 @@ def measured(request):
 
 @pytest.fixture(scope="session")
 def data_dir(request):
-    path = request.config.getoption("data_dir")
+    """The datasets' folder: `--data-dir`, or in a student's run the ini's `gradekit_data_dir`
+    (`pytest_runtest_setup` has skipped a check whose datasets are not all there)."""
+    path = data_folder(request.config)
     if not path:
         pytest.skip("needs the data folder (--data-dir)")
     return path
 
 
+@pytest.fixture(scope="session")
+def student_datasets(request, data_dir):
+    """{dataset: the folder the student's code reads it from}, for paths a check passes to the
+    student: when graded, the copies the grader mounts in the sandbox (`--student-data`: without
+    the held-out labels, `gradekit.student_data`), else the folders in `data_dir`."""
+    given = request.config.getoption("student_data")
+    if given:
+        return json.loads(given)
+    return {name: os.path.join(data_dir, folder) for name, folder in datasets.FOLDERS.items()}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """In a student's run, skip a check that reads the data while a dataset its notebook reads is
+    missing, naming the command that gets it (before any fixture tries to read it)."""
+    config = item.config
+    path = data_folder(config)
+    if grading(config) or not path or "data_dir" not in item.fixturenames:
+        return
+    needed = notebook_datasets(config)
+    names = needed.get(notebook_of(item), sorted(set().union(*needed.values())))
+    missing = datasets.missing(path, names)
+    if missing or not os.path.isdir(path):
+        pytest.skip(data_missing(path, missing))
+
+
 # -- helpers behind the fixtures ----------------------------------------------------------------
+def data_folder(config):
+    """`--data-dir`; without it, in a student's run, the ini's `gradekit_data_dir` from the ini
+    file's folder; else None."""
+    path, folder = config.getoption("data_dir"), config.getini("gradekit_data_dir")
+    if path or grading(config) or not folder:
+        return path
+    return os.path.join(str(config.inipath.parent if config.inipath else config.rootpath), folder)
+
+
+def notebook_datasets(config):
+    """{notebook: [the datasets its checks read]} from the ini's `gradekit_datasets`."""
+    entries = (entry.partition("=") for entry in config.getini("gradekit_datasets"))
+    return {notebook: [name for name in names.split(",") if name] for notebook, _, names in entries}
+
+
+def data_missing(path, names):
+    """Why a check needing the datasets `names` in `path` cannot run: the commands that fetch them."""
+    shown = os.path.relpath(path)
+    shown = os.path.abspath(path) if shown.startswith("..") else shown
+    if not names:
+        return f"the data folder {shown} does not exist: run `python -m gradekit data NAME --dest {shown}`"
+    folders = ", ".join(datasets.FOLDERS[name] for name in names)
+    if len(names) == 1:
+        return f"the data is missing (no {folders} in {shown}): run `python -m gradekit data {names[0]} --dest {shown}`"
+    return (f"the data is missing (no {folders} in {shown}): run `python -m gradekit data NAME --dest {shown}` "
+            f"for NAME in {', '.join(names)}")
+
+
 def forget_other_copies(package, root):
     """Drop `package` from sys.modules if it was imported from outside `root` (every assignment
     has its own `cs231n`: a process that computes several assignments' values must not mix them)."""
@@ -269,6 +357,7 @@ class Recorder:
         self.finished = []
         self.unexpected = []  # (test id, traceback) of exceptions that are not assertions
         self.measured = {}  # test id: [what the `measured` fixture recorded]
+        self.selected = []  # the ids of the tests to run (after -k, -m deselected some)
         self.stream = None
 
     def pytest_collection_modifyitems(self, items):
@@ -283,6 +372,7 @@ class Recorder:
             write_json(path, {"tests": list(self.items.values())})
 
     def pytest_collection_finish(self, session):
+        self.selected = [item.nodeid for item in session.items if item.nodeid in self.items]
         path = self.config.getoption("outcomes_jsonl")
         if path and not self.config.getoption("collectonly"):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -298,6 +388,19 @@ class Recorder:
             previous = self.outcomes.get(item.nodeid)
             if previous is None or previous["status"] == "passed":
                 self.outcomes[item.nodeid] = self.describe(item, report, call)
+        if report.failed and item.nodeid in self.items and short_failures(self.config):
+            report.longrepr = self.short_block(item, report, call)
+
+    def short_block(self, item, report, call):
+        """A failed check as a student sees it: its name as a sentence and its points, then the
+        message; for an error of the student's code, the line of their file where it happened."""
+        points = self.items[item.nodeid]["points"]
+        lines = [f"{title(self.items[item.nodeid])} [{points:g} point{'' if points == 1 else 's'}]"]
+        message = failure_message(call.excinfo, test=item.name, when=report.when)
+        lines += ["  " + line for line in message.splitlines()]
+        if call.excinfo is not None and isinstance(call.excinfo.value, StudentError):
+            lines += student_line(submission_root(self.config), message)
+        return "\n".join(lines)
 
     def describe(self, item, report, call):
         if report.passed:
@@ -338,16 +441,72 @@ class Recorder:
         if not self.config.getoption("sandbox"):
             terminalreporter.write_line("gradekit: your code ran without a sandbox (local checks); "
                                         "grading runs it in one")
-        if self.unexpected:  # a grader bug, or a value no helper checked: the log keeps the traceback
+        if self.unexpected and not short_failures(self.config):
+            # a grader bug, or a value no helper checked: the log keeps the traceback
             terminalreporter.write_sep("-", "gradekit: exceptions that are not assertions")
             for nodeid, trace in self.unexpected:
                 terminalreporter.write_line(f"{nodeid}:\n{trace}")
+        earned, possible = self.points(self.selected)
+        if grading(self.config):
+            terminalreporter.write_sep("=", f"gradekit: {earned:g} / {possible:g} points")
+            return
+        lines, hidden = self.by_notebook()
+        for line in lines + self.not_run():
+            terminalreporter.write_line(line)
+        more = f"; {hidden:g} more in hidden checks, which only the grader runs" if hidden else ""
+        terminalreporter.write_sep("=", f"gradekit: {earned:g} / {possible:g} public points{more}")
+
+    def points(self, nodeids):
+        """(points earned, points possible) of these tests."""
         earned = possible = 0.0
-        for nodeid, item in self.items.items():
-            possible += item["points"]
+        for nodeid in nodeids:
+            possible += self.items[nodeid]["points"]
             if self.outcomes.get(nodeid, {}).get("status") == "passed":
-                earned += item["points"]
-        terminalreporter.write_sep("=", f"gradekit: {earned:g} / {possible:g} points")
+                earned += self.items[nodeid]["points"]
+        return earned, possible
+
+    def by_notebook(self):
+        """The summary's lines per notebook (its public points, and what its hidden checks add by the
+        ini's `gradekit_points`), and the hidden checks' points in all."""
+        totals = {name: float(points) for name, _, points in
+                  (entry.partition("=") for entry in self.config.getini("gradekit_points"))}
+        notebooks = {name: [] for name in totals}  # the course's order
+        for nodeid in self.selected:
+            notebooks.setdefault(self.items[nodeid]["notebook"], []).append(nodeid)
+        notebooks = {name: nodeids for name, nodeids in notebooks.items() if nodeids}
+        width = max(map(len, notebooks), default=0)
+        lines, hidden = ["gradekit: public checks by notebook"], 0.0
+        for notebook, nodeids in notebooks.items():
+            earned, possible = self.points(nodeids)
+            more = totals.get(notebook, possible) - possible
+            hidden += max(more, 0.0)
+            lines.append(f"  {notebook:<{width}}  {earned:g} / {possible:g} public points" +
+                         (f" (+ {more:g} in hidden checks = {totals[notebook]:g})" if more > 0 else ""))
+        lines.append("The hidden checks run only when the grader grades your submission: it executes your "
+                     "notebooks from top to bottom and checks your code on new inputs and your saved models.")
+        return lines, hidden
+
+    def not_run(self):
+        """One line per reason the selected checks were skipped: how many, their points, the reason."""
+        reasons = {}
+        for nodeid in self.selected:
+            outcome = self.outcomes.get(nodeid, {})
+            if outcome.get("status") == "skipped":
+                reason = outcome["message"].removeprefix("Skipped: ")
+                reasons.setdefault(reason, []).append(self.items[nodeid]["points"])
+        return [f"{len(points)} check{'' if len(points) == 1 else 's'} ({sum(points):g} points) did not run: {reason}"
+                for reason, points in reasons.items()]
+
+
+def student_line(root, message):
+    """The line of the student's file a StudentError's message ends at (`(at path:line in name)`), as
+    `path:line: code`; nothing when the message names no line, the file is not there, or the line
+    is a `raise` (the message already says what it raised)."""
+    where = re.search(r"\(at (.+):(\d+) in [^()]*\)$", message)
+    if where is None:
+        return []
+    code = linecache.getline(os.path.join(root, where.group(1)), int(where.group(2))).strip()
+    return [f"  {where.group(1)}:{where.group(2)}: {code}"] if code and not code.startswith("raise") else []
 
 
 def failure_message(excinfo, test=None, when="call"):

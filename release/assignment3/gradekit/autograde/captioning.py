@@ -1,5 +1,4 @@
 """Checks shared by the captioning notebooks (RNN and LSTM), run on the student's code."""
-import os
 import time
 
 import numpy as np
@@ -18,18 +17,26 @@ OVERFIT_TIMEOUT = 600
 EPOCHS = 50
 
 
-def overfit_final_loss(student, data_dir, cell_type, lr_decay):
-    """The notebooks' overfitting run (50 training captions, 50 epochs, Adam 5e-3): its last loss.
+def assert_overfits(student, captions_folder, cell_type, lr_decay, below):
+    """The notebooks' overfitting run (50 training captions, 50 epochs, Adam 5e-3) starts where an
+    untrained model must (about log(V) per word: every word about as likely at small weights) and
+    ends with a loss below `below`. `captions_folder`: the captioning data as the student's code
+    reads it (the `student_datasets` fixture).
 
     The solver trains one epoch per call (its loss history and learning rate carry over, as in one
     50-epoch run), so a loss that turns NaN ends the check at that epoch instead of training a
     diverged model to the end; all 50 epochs share OVERFIT_TIMEOUT."""
-    data = student.call("cs231n.coco_utils.load_coco_data", base_dir=os.path.join(data_dir, "coco_captioning"),
+    what = f"CaptioningRNN ({cell_type})"
+    data = student.call("cs231n.coco_utils.load_coco_data", base_dir=captions_folder,
                         max_train=50, seed=231, keep=True)  # it holds image URLs (strings): it stays in the worker
     word_to_idx = student.call("operator.getitem", data, "word_to_idx")
     features = student.call("operator.getitem", data, "train_features", keep=True)
     model = student.new(MODEL, word_to_idx, input_dim=student.call("numpy.shape", features)[1], wordvec_dim=256,
                         hidden_dim=512, cell_type=cell_type, seed=231)
+    (first, words), V = untrained_loss(student, data, features, model, word_to_idx["<NULL>"], what), len(word_to_idx)
+    assert abs(first / (words * np.log(V)) - 1) < 0.05, \
+        f"{what}: the training loss of the untrained model (seed 231) on the 50 captions is {first:.3f}, expected " \
+        f"about log(V) = {np.log(V):.3f} per word: {words * np.log(V):.3f} for {words:.2f} words per caption (V={V})"
     solver = student.new(SOLVER, model, data, update_rule="adam", num_epochs=1, batch_size=25,
                          optim_config={"learning_rate": 5e-3}, lr_decay=lr_decay, verbose=False, seed=231)
     deadline = time.monotonic() + OVERFIT_TIMEOUT
@@ -41,7 +48,18 @@ def overfit_final_loss(student, data_dir, cell_type, lr_decay):
             f"{epoch} epochs of 2 minibatches gave {describe(history)} as the loss history, expected {2 * epoch} losses"
         last = real_array(history[-1], "the CaptioningSolver's loss history")
         assert not np.any(np.isnan(last)), f"training loss ({cell_type}) is NaN after epoch {epoch} of {EPOCHS}"
-    return float(history[-1])
+    final = float(history[-1])
+    assert final < below, f"{what}: final training loss {final:.3f} after 50 epochs on 50 examples, expected < {below}"
+
+
+def untrained_loss(student, data, features, model, null, what):
+    """(the model's loss on all the data's training captions, their mean number of words)."""
+    captions = real_array(student.call("operator.getitem", data, "train_captions"), "train_captions")
+    images = student.call("operator.getitem", data, "train_image_idxs")
+    words = float(np.mean(np.sum(captions[:, 1:] != null, axis=1)))
+    loss = real_array(model.loss(student.call("numpy.take", features, images, axis=0), captions)[0], f"{what} loss")
+    assert loss.size == 1, f"{what}.loss returned a loss of shape {loss.shape}, expected one number"
+    return float(loss.reshape(())), words
 
 
 def sample_is_well_formed(student, cell_type):
