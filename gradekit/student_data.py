@@ -61,9 +61,7 @@ def cifar10_without_held_out(folder, cache):
     test_batch = os.path.join(folder, "test_batch")
 
     def build(copy):
-        for name in sorted(os.listdir(folder)):
-            if name != "test_batch" and os.path.isfile(os.path.join(folder, name)):
-                link_or_copy(os.path.join(folder, name), os.path.join(copy, name))
+        link_tree(folder, copy, leaving_out={"test_batch"})
         write_first_images(test_batch, os.path.join(copy, "test_batch"), HELD_OUT_FROM)
     return made_once(cache, f"cifar10-{digest(test_batch)}", CIFAR10["folder"], build)
 

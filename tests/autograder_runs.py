@@ -3,6 +3,7 @@ import ast
 import json
 import os
 import re
+import shutil
 
 from gradekit import check
 
@@ -26,6 +27,39 @@ def run_function_checks(assignment, root, work, data_dir, seed=2024, paths=None,
                           os.path.join(work, "checks.json"), data_dir, seed=seed, call_timeout=120,
                           paths=paths, threads=threads)
     return {t["id"]: t for t in results["tests"]}
+
+
+def changed_reference_checks(assignment, tmp_path, data_dir, test_files, module=None, change=None,
+                             folders=("public", "hidden")):
+    """{test id: outcome} of the function checks (those reading no trained model) of the test files
+    named `test_files` in `folders`, on a copy of the reference package whose `module` (e.g.
+    "cs231n/layers.py") `change` rewrites (its text -> the new text; none: the reference itself)."""
+    root = tmp_path / "submission"
+    shutil.copytree(assignment.solutions, root)
+    if module:
+        path = root / module
+        path.write_text(change(path.read_text()))
+    paths = [os.path.join(assignment.autograder, folder, name) for name in test_files for folder in folders]
+    outcomes = run_function_checks(assignment, str(root), str(tmp_path / "work"), data_dir, paths=paths, threads=1)
+    return {test: outcome for test, outcome in outcomes.items() if not outcome["reads_artifacts"]}
+
+
+def checks_of(assignment, tmp_path, data_dir, notebook, module=None, appended=""):
+    """`changed_reference_checks` of `notebook`'s public and hidden test files, with `appended`
+    added at the end of `module`."""
+    return changed_reference_checks(assignment, tmp_path, data_dir, [f"test_{notebook}.py"], module,
+                                    lambda text: text + appended)
+
+
+def assert_fails_naming(outcomes, checks):
+    """Every check in `checks` ({test id: the function its message must name}) earned nothing with
+    a message naming its function; the others passed."""
+    wrong = {test: (o["status"], o["earned"], o["message"]) for test, o in outcomes.items()
+             if test in checks and (o["status"] != "failed" or o["earned"] or checks[test] not in o["message"])}
+    assert wrong == {}
+    kept = {test: o["message"] for test, o in outcomes.items() if test not in checks and o["status"] != "passed"}
+    assert kept == {}
+    assert set(checks) <= set(outcomes), sorted(set(checks) - set(outcomes))
 
 
 def reaching_test_files(assignment, module_file):

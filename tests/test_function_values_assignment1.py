@@ -5,12 +5,11 @@ reference passes them all. So do kNN distances of zeros, and the features notebo
 of zeros. Each wrong function is the reference package with the function redefined at the end of
 its module, graded by the real public and hidden checks of its notebook."""
 import os
-import shutil
 
 import numpy as np
 import pytest
 
-from autograder_runs import run_function_checks
+from autograder_runs import assert_fails_naming, checks_of, run_function_checks
 
 pytestmark = pytest.mark.integration
 
@@ -91,32 +90,9 @@ NET_LOSS_CHECKS = {  # the checks calling TwoLayerNet.loss with labels (directly
 }
 
 
-def checks_of(assignment, tmp_path, data_dir, notebook, module=None, appended=""):
-    """{test id: outcome} of the public and hidden function checks of `notebook` on the reference
-    package with `appended` added at the end of `module` (nothing: the reference itself)."""
-    root = tmp_path / "submission"
-    shutil.copytree(assignment.solutions, root)
-    if module:
-        with open(root / module, "a") as f:
-            f.write(appended)
-    paths = [os.path.join(assignment.autograder, folder, f"test_{notebook}.py") for folder in ("public", "hidden")]
-    outcomes = run_function_checks(assignment, str(root), str(tmp_path / "work"), data_dir, paths=paths, threads=1)
-    return {test: outcome for test, outcome in outcomes.items() if not outcome["reads_artifacts"]}
-
-
 def redefined(template, *names):
     """`template` (code redefining a function called {name}) for each of `names`."""
     return "".join(template.format(name=name) for name in names)
-
-
-def assert_fails_naming(outcomes, checks):
-    """Every check in `checks` earned nothing with a message naming its function; the others passed."""
-    wrong = {test: (o["status"], o["earned"], o["message"]) for test, o in outcomes.items()
-             if test in checks and (o["status"] != "failed" or o["earned"] or checks[test] not in o["message"])}
-    assert wrong == {}
-    kept = {test: o["message"] for test, o in outcomes.items() if test not in checks and o["status"] != "passed"}
-    assert kept == {}
-    assert set(checks) <= set(outcomes), sorted(set(checks) - set(outcomes))
 
 
 @pytest.mark.parametrize("notebook", ["knn", "svm", "softmax", "two_layer_net"])

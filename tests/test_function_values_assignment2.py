@@ -8,7 +8,7 @@ import pytest
 
 from gradekit import course
 
-from test_function_values_assignment1 import assert_fails_naming, checks_of
+from autograder_runs import assert_fails_naming, checks_of
 
 pytestmark = pytest.mark.integration
 

@@ -2,14 +2,12 @@
 nothing, though its numeric gradients agree with its backward: every check of it also compares its
 value. Each variant is the reference package with one function redefined at the end of its module,
 graded by the real public and hidden checks of the notebooks that use it."""
-import os
-import shutil
 
 import pytest
 
 from gradekit import course
 
-from autograder_runs import run_function_checks
+from autograder_runs import changed_reference_checks
 
 pytestmark = pytest.mark.integration
 
@@ -37,17 +35,9 @@ def discriminator_loss(logits_real, logits_fake):
 
 
 def outcomes_with(tmp_path, data_dir, module, definition, test_files):
-    """{check id: outcome} of `test_files` (public and hidden) on the reference package with
-    `definition` appended to `module`; checks that read a trained model are left out."""
-    assignment = course.load("assignment3")
-    root = tmp_path / "submission"
-    shutil.copytree(assignment.solutions, root)
-    with open(root / module, "a") as f:
-        f.write(definition)
-    paths = [os.path.join(assignment.autograder, folder, name)
-             for name in test_files for folder in ("public", "hidden")]
-    outcomes = run_function_checks(assignment, str(root), str(tmp_path / "work"), data_dir, paths=paths, threads=1)
-    return {test: outcome for test, outcome in outcomes.items() if not outcome["reads_artifacts"]}
+    """{check id: outcome} of `test_files` (public and hidden) with `definition` appended to `module`."""
+    return changed_reference_checks(course.load("assignment3"), tmp_path, data_dir, test_files, module,
+                                    lambda text: text + definition)
 
 
 def failures(outcomes, selected):

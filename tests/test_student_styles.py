@@ -1,14 +1,12 @@
 """Code written as the original course's students wrote it earns the points its values deserve:
 each variant below is a correct (or, as a control, a wrong) student version of a reference
 function, graded by the real public checks of its notebook."""
-import os
-import shutil
 
 import pytest
 
 from gradekit import course
 
-from autograder_runs import run_function_checks
+from autograder_runs import changed_reference_checks
 
 pytestmark = pytest.mark.integration
 
@@ -34,16 +32,11 @@ def public_checks_with(tmp_path, data_dir, module, find, replace, test_file, nam
     """The outcomes of one public test file (and with `hidden` its hidden one) on the reference
     package of assignment `name` with `find` replaced by `replace` in its `module` (e.g.
     cs231n/classifiers/softmax.py)."""
-    assignment = course.load(name)
-    root = tmp_path / "submission"
-    shutil.copytree(assignment.solutions, root)
-    path = root / module
-    text = path.read_text()
-    assert find in text, f"the reference's {module} changed: update this test"
-    path.write_text(text.replace(find, replace))
-    return run_function_checks(assignment, str(root), str(tmp_path / "work"), data_dir,
-                               paths=[os.path.join(assignment.autograder, folder, test_file)
-                                      for folder in ("public", "hidden")[:1 + hidden]], threads=1)
+    def change(text):
+        assert find in text, f"the reference's {module} changed: update this test"
+        return text.replace(find, replace)
+    return changed_reference_checks(course.load(name), tmp_path, data_dir, [test_file], module, change,
+                                    folders=("public", "hidden")[:1 + hidden])
 
 
 def softmax_checks(tmp_path, data_dir, replacement):

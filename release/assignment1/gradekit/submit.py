@@ -28,15 +28,24 @@ class SubmitError(Exception):
 
 def ignored(name):
     """Whether a file or folder called `name` is never part of a submission."""
-    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
+    return matches(name, IGNORED)
+
+
+def released(name):
+    """Whether a file or folder called `name`, at the top of the folder, came with the release."""
+    return matches(name, RELEASE_FILES)
+
+
+def matches(name, patterns):
+    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
 def files(folder):
-    """The paths (relative to `folder`, sorted) of the files a submission of `folder` holds; links
-    are left out, since the grader refuses them."""
+    """The paths (relative to `folder`, an absolute path; sorted) of the files a submission of
+    `folder` holds; links are left out, since the grader refuses them."""
     found = []
     for top, dirs, names in os.walk(folder):
-        at_top = os.path.samefile(top, folder)
+        at_top = top == folder  # os.walk gives the folder first, as it was given
         keep = [d for d in dirs if not ignored(d) and not (at_top and released(d))
                 and not os.path.islink(os.path.join(top, d))]
         dirs[:] = sorted(keep)
@@ -46,10 +55,6 @@ def files(folder):
                 continue
             found.append(os.path.relpath(path, folder))
     return sorted(found)
-
-
-def released(name):
-    return any(fnmatch.fnmatch(name, pattern) for pattern in RELEASE_FILES)
 
 
 def write(folder, dest=None):
