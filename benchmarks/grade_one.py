@@ -16,7 +16,10 @@ import time
 import nbformat
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gradekit import check, course, execute, grade, reference  # noqa: E402
+from gradekit import course  # noqa: E402
+from gradekit.authoring import reference  # noqa: E402
+from gradekit.pipeline import check, grade  # noqa: E402
+from gradekit.pipeline import execute  # noqa: E402
 
 TARGET_SECONDS = 360
 

@@ -12,7 +12,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gradekit import check, course, grade, reference  # noqa: E402
+from gradekit import course  # noqa: E402
+from gradekit.authoring import reference  # noqa: E402
+from gradekit.pipeline import check, grade  # noqa: E402
 
 
 def graded(assignment, solved, work, data_dir, lanes):

@@ -18,7 +18,11 @@ import time
 import nbformat
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gradekit import course, execute, grade, reference, sandbox, student_data  # noqa: E402
+from gradekit import course, sandbox  # noqa: E402
+from gradekit.authoring import reference  # noqa: E402
+from gradekit.pipeline import grade  # noqa: E402
+from gradekit.pipeline import execute  # noqa: E402
+from gradekit.data import student_data  # noqa: E402
 
 
 def empty_notebook(folder):

@@ -1,9 +1,10 @@
-"""The `gradekit` command: data, submit, release, reference, examples, grade, report, export, gradescope-bundle."""
+"""The `gradekit` command: data, submit, release, reference, examples, class, grade, report, export, gradescope-bundle."""
 import argparse
 import os
 import sys
 
-from gradekit import datasets, student_cli
+from gradekit import student_cli
+from gradekit.data import datasets
 
 
 def main(argv=None):
@@ -24,6 +25,12 @@ def main(argv=None):
     examples.add_argument("assignment")
     examples.add_argument("dest")
 
+    klass = commands.add_parser("class", help="write a deterministic class of submissions and their expected scores")
+    klass.add_argument("assignment")
+    klass.add_argument("dest")
+    klass.add_argument("--size", type=int, default=30, help="submissions to write (default 30)")
+    klass.add_argument("--seed", type=int, default=0, help="the same size and seed write the same class (default 0)")
+
     grade = commands.add_parser("grade", help="grade submissions (folders or zips)")
     grade.add_argument("assignment")
     grade.add_argument("submissions", nargs="+")
@@ -40,8 +47,9 @@ def main(argv=None):
     grade.add_argument("--notebooks-at-once", type=int, metavar="N",
                        help="a submission's notebooks executed side by side, each in a sandbox of its own "
                        "(default: one per core of the submission's share)")
-    grade.add_argument("--reuse-executions", metavar="DIR",
-                       help="keep executed notebooks in DIR and reuse them when nothing they depend on changed")
+    grade.add_argument("--reuse-executions", metavar="DIR", nargs="?", const="",
+                       help="keep executed notebooks in DIR (without DIR: the store in your cache, "
+                            "~/.cache/gradekit/executions) and reuse them when nothing they depend on changed")
     grade.add_argument("--notebooks", help="grade only these notebooks, comma-separated (e.g. knn,svm)")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code without the sandbox (a submission can then forge grades; "
@@ -103,29 +111,52 @@ def cmd_gradescope_bundle(args):
 
 
 def cmd_release(args):
-    from gradekit import course, release
+    from gradekit import course
+    from gradekit.authoring import release
 
     print(f"released {release.build(course.load(args.assignment), args.dest)}")
     return 0
 
 
 def cmd_reference(args):
-    from gradekit import course, reference
+    from gradekit import course
+    from gradekit.authoring import reference
 
     print(f"reference submission written to {reference.write(course.load(args.assignment), args.dest)}")
     return 0
 
 
 def cmd_examples(args):
-    from gradekit import course, examples
+    from gradekit import course
+    from gradekit.authoring import examples
 
     for path in examples.write(course.load(args.assignment), args.dest):
         print(path)
     return 0
 
 
+def cmd_class(args):
+    from gradekit import course
+    from gradekit.authoring import class_generator
+    from gradekit.pipeline import check
+
+    assignment = course.load(args.assignment)
+    try:
+        entries = class_generator.write(assignment, args.dest, args.size, args.seed, check.manifest(assignment))
+    except ValueError as exc:
+        print(f"gradekit class: {exc}", file=sys.stderr)
+        return 1
+    for entry in entries:
+        recipe = ", ".join(entry["bugs"] + [f"{n} missing" for n in entry["missing"]]
+                           + [f"{n} failing" for n in entry["failing"]]) or entry["kind"]
+        print(f"{entry['student_id']}: {entry['score']:g}/{entry['max_score']:g} expected ({recipe})")
+    print(f"{len(entries)} submissions and their expected scores: {os.path.join(args.dest, 'expected.json')}")
+    return 0
+
+
 def cmd_grade(args):
-    from gradekit import course, grade, report, sandbox
+    from gradekit import course, sandbox
+    from gradekit.pipeline import grade, report
 
     assignment = course.load(args.assignment)
     paths, refused = submissions_to_grade(args.submissions)
@@ -142,7 +173,7 @@ def cmd_grade(args):
         return 1
     options = grade.Options(assignment, os.path.abspath(args.out), os.path.abspath(args.data_dir),
                             args.cell_timeout, args.call_timeout, args.seed, args.grading_seed,
-                            threads=args.threads, reuse_dir=args.reuse_executions, sandbox=not args.no_sandbox,
+                            threads=args.threads, reuse_dir=reuse_folder(args.reuse_executions), sandbox=not args.no_sandbox,
                             limits=sandbox.Limits(memory_mb=args.memory_limit), notebooks_at_once=args.notebooks_at_once,
                             notebooks=tuple(args.notebooks.split(",")) if args.notebooks else None,
                             gradebook_extras=extras, feedback_hidden=args.feedback)
@@ -187,8 +218,17 @@ def print_pages(out):
     print(f"feedback: {os.path.join(out, '<student_id>', 'feedback.html')}")
 
 
+def reuse_folder(given):
+    """The execution store `--reuse-executions` names: None without the option, the user's cache
+    store when it is given without a folder."""
+    from gradekit.pipeline import reuse
+
+    return reuse.default_folder() if given == "" else given
+
+
 def cmd_report(args):
-    from gradekit import class_report, course, feedback, report
+    from gradekit import course
+    from gradekit.pipeline import class_report, feedback, report
 
     assignment = course.load(args.assignment)
     results = report.load_results(args.dir)
@@ -205,7 +245,7 @@ def cmd_report(args):
 
 def gradebook_extras(roster_path, db_url, assignment):
     """report.Extras from --roster and --nbgrader-db, read once before grading; ValueError in one line."""
-    from gradekit import report
+    from gradekit.pipeline import report
     from gradekit.export import nbgrader, roster
 
     manual, possible = nbgrader.manual_scores(db_url, assignment) if db_url else (None, {})
@@ -217,7 +257,7 @@ def submissions_to_grade(paths):
     """(the paths to grade, {refused path: reason}); each refused one (it does not exist or cannot
     be read, its name is not a safe student_id, or it is a second submission of one student_id) is
     reported in one line and gets no row."""
-    from gradekit import grade
+    from gradekit.pipeline import grade
 
     ids, refused = grade.student_ids(paths)
     for message in refused.values():

@@ -6,7 +6,7 @@ import argparse
 import configparser
 import sys
 
-from gradekit import datasets
+from gradekit.data import DataError, datasets
 
 COMMANDS = ("data", "submit")
 
@@ -44,11 +44,9 @@ def default_data_dir(folder="."):
 
 
 def cmd_data(args):
-    from gradekit import data
-
     try:
         datasets.fetcher(args.dataset)(args.dest or default_data_dir(), args.source)
-    except data.DataError as exc:
+    except DataError as exc:
         print(f"gradekit data: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/gradekit examples assignment1 examples/assignment1
 .venv/bin/gradekit grade assignment1 examples/assignment1/reference examples/assignment1/untouched_release \
-    examples/assignment1/partly_wrong --out out/assignment1 --data-dir data "$@"
+    examples/assignment1/partly_wrong --out out/assignment1 --data-dir data --reuse-executions "$@"

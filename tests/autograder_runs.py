@@ -5,7 +5,7 @@ import os
 import re
 import shutil
 
-from gradekit import check
+from gradekit.pipeline import check
 
 ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
 NOT_EXECUTED = "not executed: this run checks functions only"

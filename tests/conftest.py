@@ -16,9 +16,14 @@ TIERS = {
 }
 
 
+SERIAL = "serial: needs the machine to itself (it inspects every process, or times grading under a known load); " \
+         "scripts/test.sh runs these after the others, one at a time"
+
+
 def pytest_configure(config):
     for name, meaning in TIERS.items():
         config.addinivalue_line("markers", f"{name}: {meaning}")
+    config.addinivalue_line("markers", SERIAL)
     for marker in AUTOGRADER_MARKERS:  # some tests import the course's check modules, which use them
         config.addinivalue_line("markers", marker)
 
@@ -49,15 +54,21 @@ def data_dir():
 
 @pytest.fixture(scope="session")
 def execution_store(tmp_path_factory):
-    """One reuse store for the session: a notebook whose inputs another test already executed
-    is not executed again (the reference's notebooks run once for the batch and the mutants)."""
-    return str(tmp_path_factory.mktemp("executions"))
+    """The reuse store kept between runs in the user's cache (reuse.default_folder): a notebook
+    whose inputs (its files, the data's content, gradekit's execution code and the installed
+    versions) another test or an earlier run already executed is not executed again. With
+    GRADEKIT_TEST_EXECUTIONS=fresh, a new store for this run only (every notebook executes once)."""
+    from gradekit.pipeline import reuse
+
+    if os.environ.get("GRADEKIT_TEST_EXECUTIONS") == "fresh":
+        return str(tmp_path_factory.mktemp("executions"))
+    return reuse.default_folder()
 
 
 @pytest.fixture(scope="session")
 def manifests():
     """Every assignment's autograder tests, with notebook, points and whether they read a model."""
-    from gradekit import check
+    from gradekit.pipeline import check
 
     from autograder_runs import ASSIGNMENTS
 

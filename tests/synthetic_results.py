@@ -1,5 +1,5 @@
 """Small result.json files written by the tests of feedback.html and report.html (no grading):
-the shape gradekit.grade.grade_one writes, with executed notebooks built by nbformat; and `Page`,
+the shape gradekit.pipeline.grade.grade_one writes, with executed notebooks built by nbformat; and `Page`,
 what those tests read of a page."""
 import base64
 import html.parser
@@ -22,7 +22,7 @@ def check_entry(id_, notebook, points, status="passed", message="", **more):
 
 
 def result(student, tests, executions=None, status="graded", error=None, timings=None, assignment="assignment1"):
-    """A result.json dict whose scores are the sums of `tests` (as gradekit.score computes them)."""
+    """A result.json dict whose scores are the sums of `tests` (as gradekit.pipeline.score computes them)."""
     notebooks = {}
     for test in tests:
         nb = notebooks.setdefault(test["notebook"], {"score": 0.0, "max_score": 0.0, "execution": dict(RAN)})

@@ -33,9 +33,9 @@ import pytest
 
 from attacks import build
 from attacks.table import ATTACKS, CALL_TIMEOUT, CELL_TIMEOUT, HONEST, NEIGHBOUR, POISONER
-from gradekit import reference
+from gradekit.authoring import reference
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]  # it inspects every process of the machine after grading
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNSANDBOXED = os.environ.get("GRADEKIT_ATTACKS_UNSANDBOXED") == "1"

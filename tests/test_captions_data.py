@@ -11,7 +11,8 @@ import h5py
 import numpy as np
 import pytest
 
-from gradekit import captions, data
+from gradekit import data
+from gradekit.data import captions
 from conftest import REPO
 
 pytestmark = pytest.mark.unit

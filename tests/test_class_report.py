@@ -1,10 +1,10 @@
-"""report.html for the instructor (gradekit.class_report), built from result files the tests write."""
+"""report.html for the instructor (gradekit.pipeline.class_report), built from result files the tests write."""
 import re
 
 import numpy as np
 import pytest
 
-from gradekit import class_report, html
+from gradekit.pipeline import class_report, html
 from synthetic_results import INJECTION, Page, check_entry, result, write_result
 
 pytestmark = pytest.mark.unit

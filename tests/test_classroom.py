@@ -14,7 +14,9 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from gradekit import classroom, course, datasets, regions, release
+from gradekit import course
+from gradekit.authoring import classroom, regions, release
+from gradekit.data import datasets
 
 ASSIGNMENTS = ("assignment1", "assignment2", "assignment3")
 

@@ -88,7 +88,7 @@ def test_a_missing_submission_does_not_stop_the_others(tmp_path, ungradable, dat
 
 
 def test_two_graders_in_one_checkout_collect_their_manifests_without_interfering(assignment1, monkeypatch):
-    from gradekit import check
+    from gradekit.pipeline import check
 
     def files():
         return {os.path.relpath(os.path.join(d, name), assignment1.autograder)
@@ -127,3 +127,11 @@ def test_two_graders_in_one_checkout_collect_their_manifests_without_interfering
         thread.join()
     assert errors == [] and len(manifests) == 2 and manifests[0] == manifests[1] and len(manifests[0]) > 10
     assert files() == before
+
+
+def test_reuse_executions_without_a_folder_is_the_store_in_the_users_cache(monkeypatch, tmp_path):
+    from gradekit import cli
+
+    monkeypatch.setenv("GRADEKIT_CACHE", str(tmp_path))
+    assert cli.reuse_folder("") == str(tmp_path / "executions")
+    assert cli.reuse_folder("DIR") == "DIR" and cli.reuse_folder(None) is None

@@ -14,8 +14,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from gradekit import course_files, datasets
-from gradekit.data import DataError
+from gradekit.data import DataError, course_files, datasets
 from conftest import REPO, SHARED_DATA
 
 pytestmark = pytest.mark.unit

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from gradekit import course, examples
+from gradekit import course
+from gradekit.authoring import examples
 
 pytestmark = pytest.mark.unit
 

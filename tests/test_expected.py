@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from gradekit import expected
+from gradekit.authoring import expected
 
 pytestmark = pytest.mark.unit
 

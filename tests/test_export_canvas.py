@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradekit import cli, report
-from gradekit.unpack import id_key
+from gradekit import cli
+from gradekit.pipeline import report
+from gradekit.pipeline.unpack import id_key
 
 pytestmark = pytest.mark.unit
 

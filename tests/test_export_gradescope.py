@@ -6,7 +6,8 @@ import os
 import jsonschema
 import pytest
 
-from gradekit import cli, report
+from gradekit import cli
+from gradekit.pipeline import report
 from gradekit.export import gradescope
 
 pytestmark = pytest.mark.unit

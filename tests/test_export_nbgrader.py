@@ -9,7 +9,8 @@ import sys
 import nbformat
 import pytest
 
-from gradekit import cli, course, report
+from gradekit import cli, course
+from gradekit.pipeline import report
 from gradekit.export import nbgrader as export_nbgrader
 
 pytestmark = pytest.mark.integration

@@ -1,11 +1,11 @@
-"""feedback.html of one submission (gradekit.feedback), built from result files the tests write."""
+"""feedback.html of one submission (gradekit.pipeline.feedback), built from result files the tests write."""
 import base64
 import os
 
 import nbformat
 import pytest
 
-from gradekit import feedback
+from gradekit.pipeline import feedback
 from synthetic_results import (INJECTION, Page, check_entry, error_output, png_bytes, png_output, result,
                                write_executed_notebook, write_result)
 

@@ -11,7 +11,9 @@ import zipfile
 
 import pytest
 
-from gradekit import check, course, disclosure, reference
+from gradekit import course, disclosure
+from gradekit.authoring import reference
+from gradekit.pipeline import check
 from gradekit.export import gradescope_bundle
 
 from test_export_gradescope import schema_errors

@@ -13,7 +13,8 @@ import zipfile
 import nbformat
 import pytest
 
-from gradekit import grade, reference
+from gradekit.authoring import reference
+from gradekit.pipeline import grade
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,9 @@ accuracy targets), the second 0 with a reason for every check.
 """
 import pytest
 
-from gradekit import course, grade, reference
+from gradekit import course
+from gradekit.authoring import reference
+from gradekit.pipeline import grade
 
 pytestmark = pytest.mark.e2e
 

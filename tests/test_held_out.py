@@ -16,7 +16,10 @@ import re
 import nbformat
 import pytest
 
-from gradekit import course, grade, reference, student_data
+from gradekit import course
+from gradekit.authoring import reference
+from gradekit.pipeline import grade
+from gradekit.data import student_data
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import subprocess
 import nbformat
 import pytest
 
-from gradekit import class_report, feedback
+from gradekit.pipeline import class_report, feedback
 from synthetic_results import (Page, check_entry, error_output, png_bytes, png_output, result, write_executed_notebook,
                                write_result)
 

@@ -2,7 +2,8 @@
 import nbformat
 import pytest
 
-from gradekit import execute, sandbox
+from gradekit import sandbox
+from gradekit.pipeline import execute
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gradekit import course, examples, grade, reference
+from gradekit import course
+from gradekit.authoring import examples, reference
+from gradekit.pipeline import grade
 
 from autograder_runs import ASSIGNMENTS, function_checks, reaching_test_files, run_function_checks
 

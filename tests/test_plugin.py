@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gradekit import check
+from gradekit.pipeline import check
 from gradekit.autograde import plugin  # noqa: F401 - imported once: pytester's runs must not import numpy again
 
 pytestmark = pytest.mark.unit
@@ -147,7 +147,7 @@ def test_an_error_in_a_fixture_is_still_the_checks_own_failure(pytester, autogra
     assert test["status"] == "error" and test["message"] == "the check itself failed (setup): KeyError: 'missing'"
 
 
-# -- the checks' time budget (gradekit.check, on a small autograder in a temporary folder) ------------
+# -- the checks' time budget (gradekit.pipeline.check, on a small autograder in a temporary folder) ------------
 def small_autograder(tmp_path, tests):
     folder = tmp_path / "autograder"
     folder.mkdir()
@@ -254,7 +254,7 @@ def test_measured_records_each_value_and_its_target_in_the_tests_outcome(pyteste
 def test_measured_values_reach_the_scored_result(tmp_path):
     from types import SimpleNamespace as Assignment
 
-    from gradekit import score
+    from gradekit.pipeline import score
 
     assignment = small_autograder(tmp_path, '''
         @pytest.mark.points(2)

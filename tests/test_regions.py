@@ -1,7 +1,7 @@
 """Solution regions: stubbed in the release, kept in the reference, malformed ones refused."""
 import pytest
 
-from gradekit import regions
+from gradekit.authoring import regions
 
 pytestmark = pytest.mark.unit
 

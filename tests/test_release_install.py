@@ -10,7 +10,8 @@ import venv
 
 import pytest
 
-from gradekit import course, regions, release
+from gradekit import course
+from gradekit.authoring import regions, release
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gradekit import report
+from gradekit.pipeline import report
 from gradekit.export import roster
-from gradekit.unpack import id_key
+from gradekit.pipeline.unpack import id_key
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,8 @@ import time
 import nbformat
 import pytest
 
-from gradekit import execute, grade, sandbox
+from gradekit import sandbox
+from gradekit.pipeline import execute, grade
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(sandbox.unavailable() is not None, reason=f"no sandbox: {sandbox.unavailable()}")]

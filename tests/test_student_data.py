@@ -9,7 +9,8 @@ import h5py
 import numpy as np
 import pytest
 
-from gradekit import captions, student_data
+from gradekit.data import captions, student_data
+from gradekit.data.fetch import checksum
 from conftest import REPO
 
 pytestmark = pytest.mark.unit
@@ -165,7 +166,7 @@ def test_the_captions_copy_passes_the_fetchs_checks_its_manifest_included(captio
     folder = given_captions(captions_data, tmp_path / "cache")
     captions.verify_coco(folder)
     with open(os.path.join(folder, captions.MANIFEST)) as f:
-        assert f"{captions.sha256sum(os.path.join(folder, captions.CAPTIONS_FILE))}  {captions.CAPTIONS_FILE}\n" in f.read()
+        assert f"{checksum(os.path.join(folder, captions.CAPTIONS_FILE))}  {captions.CAPTIONS_FILE}\n" in f.read()
 
 
 def test_the_captions_copy_is_made_once_and_reused(captions_data, tmp_path):

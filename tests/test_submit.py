@@ -9,7 +9,9 @@ import zipfile
 
 import pytest
 
-from gradekit import grade, reference, submit, unpack
+from gradekit import submit
+from gradekit.authoring import reference
+from gradekit.pipeline import grade, unpack
 
 STUDENT_FILES = ["knn.ipynb", "svm.ipynb", "cs231n/__init__.py", "cs231n/classifiers/knn.py", "my_notes.md"]
 NOT_HANDED_IN = ["autograder/test_knn.py", "autograder/expected/knn.npz", "gradekit/__init__.py", "README.md",

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from gradekit import unpack
+from gradekit.pipeline import unpack
 
 pytestmark = pytest.mark.unit
 
@@ -91,7 +91,7 @@ def test_canvas_moodle_and_email_names_are_student_ids(tmp_path, name, student):
 
 
 def test_two_submissions_of_one_student_refuse_the_second_naming_both(tmp_path):
-    from gradekit import grade
+    from gradekit.pipeline import grade
 
     (tmp_path / "alice").mkdir()
     (tmp_path / "alice.zip").write_bytes(b"")
@@ -104,7 +104,7 @@ def test_two_submissions_of_one_student_refuse_the_second_naming_both(tmp_path):
 
 
 def test_student_ids_differing_only_in_case_are_one_student(tmp_path):
-    from gradekit import grade
+    from gradekit.pipeline import grade
 
     (tmp_path / "Alice.zip").write_bytes(b"")
     (tmp_path / "alice").mkdir()
@@ -113,7 +113,7 @@ def test_student_ids_differing_only_in_case_are_one_student(tmp_path):
 
 
 def test_a_missing_submission_is_refused_before_grading(tmp_path):
-    from gradekit import grade
+    from gradekit.pipeline import grade
 
     missing = str(tmp_path / "nobody.zip")
     assert grade.student_ids([missing]) == ({}, {missing: f"no such submission: {missing}"})

@@ -174,7 +174,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def data_folder(name):
     """A dataset's folder in the data dir ($GRADEKIT_DATA, else the repository's data/): the
     network-visualization and style-transfer values need the images and the SqueezeNet weights."""
-    from gradekit.datasets import FOLDERS
+    from gradekit.data.datasets import FOLDERS
 
     path = os.path.join(os.environ.get("GRADEKIT_DATA", os.path.join(REPO, "data")), FOLDERS[name])
     if not os.path.isdir(path):

@@ -14,7 +14,7 @@ import os
 import re
 import sys
 
-from gradekit import report
+from gradekit.pipeline import report
 from gradekit.export import roster as rosters
 
 COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")

@@ -12,7 +12,8 @@ import json
 import os
 import sys
 
-from gradekit import disclosure, report
+from gradekit import disclosure
+from gradekit.pipeline import report
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 FILE = "results.json"

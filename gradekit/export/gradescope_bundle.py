@@ -45,8 +45,9 @@ for name in @DATA@; do
 done
 chmod -R a+rX "$DATA"
 # The notebooks' copy of the data (CIFAR-10 without its held-out test images), made once here so
-# that every submission's container has it (gradekit/student_data.py).
-"$VENV/bin/python" -c 'import sys; from gradekit import course, student_data
+# that every submission's container has it (gradekit/data/student_data.py).
+"$VENV/bin/python" -c 'import sys; from gradekit import course
+from gradekit.data import student_data
 student_data.folders(sys.argv[2], course.load(sys.argv[1]).data)' @ASSIGNMENT@ "$DATA"
 """
 

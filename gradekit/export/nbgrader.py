@@ -22,7 +22,8 @@ import warnings
 
 import nbformat
 
-from gradekit import course, report
+from gradekit import course
+from gradekit.pipeline import report
 from gradekit.export import roster as rosters
 
 AUTOGRADED_CELL = "gradekit-autograded"

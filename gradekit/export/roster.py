@@ -20,7 +20,7 @@ import dataclasses
 import functools
 import os
 
-from gradekit.unpack import id_key, shown
+from gradekit.pipeline.unpack import id_key, shown
 
 SUBMISSION, LOGIN, NAME, CANVAS_ID, SIS_ID, SECTION = ("Submission", "SIS Login ID", "Student", "ID",
                                                        "SIS User ID", "Section")

@@ -1,6 +1,6 @@
 """CIFAR-10 as each notebook prepares it, computed by the grader itself (hidden checks only).
 
-Every accuracy target is measured on the held-out test images (`gradekit.student_data`: test
+Every accuracy target is measured on the held-out test images (`gradekit.data.student_data`: test
 images from 5000 on), which the notebooks never receive when graded: a model fitted to the labels
 a notebook can read (validation, or the first test images) is measured at chance."""
 import os
@@ -9,8 +9,8 @@ import tomllib
 import numpy as np
 import pytest
 
-from gradekit.data import load_cifar10
-from gradekit.student_data import HELD_OUT_FROM
+from gradekit.data.cifar10 import load_cifar10
+from gradekit.data.student_data import HELD_OUT_FROM
 
 
 class Splits:

@@ -2,7 +2,7 @@
 import pytest
 
 from gradekit.autograde.checks import accuracy, assert_close, assert_equal
-from gradekit.student_data import HELD_OUT_FROM
+from gradekit.data.student_data import HELD_OUT_FROM
 
 pytestmark = pytest.mark.notebook("knn")
 KNN = "cs231n.classifiers.k_nearest_neighbor.KNearestNeighbor"

@@ -2,7 +2,7 @@
 
 The splits come from the reference package's own `get_CIFAR10_data` (trusted code, run in the
 grading process), so the grader never uses the student's preprocessing. Every accuracy target is
-measured on the held-out test images (`gradekit.student_data`: test images from 5000 on), which
+measured on the held-out test images (`gradekit.data.student_data`: test images from 5000 on), which
 the notebooks never receive when graded.
 """
 import os
@@ -11,7 +11,7 @@ import tomllib
 import pytest
 
 from gradekit.autograde.lazy import Lazy
-from gradekit.student_data import HELD_OUT_FROM
+from gradekit.data.student_data import HELD_OUT_FROM
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gradekit.autograde.checks import assert_close
-from gradekit.student_data import HELD_OUT_FROM
+from gradekit.data.student_data import HELD_OUT_FROM
 
 pytestmark = pytest.mark.notebook("PyTorch")
 T = "cs231n.torch_nets."

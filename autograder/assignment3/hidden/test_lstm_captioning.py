@@ -1,11 +1,11 @@
 """LSTM_Captioning hidden checks: the LSTM, the loss and sampling against the reference, and the
-caption quality of the model the notebook trained, on held-out val images (gradekit.student_data)."""
+caption quality of the model the notebook trained, on held-out val images (gradekit.data.student_data)."""
 import numpy as np
 import pytest
 
 from gradekit.autograde.captioning import assert_model_matches_reference, assert_sample_matches_reference
 from gradekit.autograde.checks import assert_same_outputs
-from gradekit.student_data import captions_held_out_from
+from gradekit.data.student_data import captions_held_out_from
 
 pytestmark = pytest.mark.notebook("LSTM_Captioning")
 R = "cs231n.rnn_layers."

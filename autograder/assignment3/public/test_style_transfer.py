@@ -16,7 +16,7 @@ import torch
 
 from gradekit.autograde.checks import assert_close
 from gradekit.autograde.torch_ops import gradcheck
-from gradekit.datasets import FOLDERS
+from gradekit.data.datasets import FOLDERS
 
 pytestmark = pytest.mark.notebook("StyleTransfer")
 ST = "cs231n.style_transfer."

@@ -11,7 +11,7 @@ import fnmatch
 import os
 import zipfile
 
-from gradekit import datasets
+from gradekit.data import datasets
 
 IGNORED = ("datasets", *datasets.FOLDERS.values(), "artifacts", "__pycache__", ".ipynb_checkpoints", ".git",
            "*.tar.gz", "*.pyc")

@@ -13,7 +13,7 @@ points (`@pytest.mark.points(3)`), and asks for what it needs:
   and its target into the test's outcome (`"measured"`), for feedback to show.
 With `--results-json PATH` every test's outcome is written there for scoring; with
 `--outcomes-jsonl PATH` each outcome is also appended there as soon as its test finishes (what
-`gradekit.check` reads, so that a run stopped at its time budget keeps what it graded). With
+`gradekit.pipeline.check` reads, so that a run stopped at its time budget keeps what it graded). With
 `--junitxml PATH`, each test case carries its `notebook` and `points` as properties.
 
 The grader always gives `--reference`: its runs keep pytest's own output. Without it, a student
@@ -35,7 +35,7 @@ import zlib
 import numpy as np
 import pytest
 
-from gradekit import datasets
+from gradekit.data import datasets
 from gradekit.autograde import wire
 from gradekit.autograde.student import StudentError, StudentProcess
 from gradekit.disclosure import title
@@ -169,7 +169,7 @@ def data_dir(request):
 def student_datasets(request, data_dir):
     """{dataset: the folder the student's code reads it from}, for paths a check passes to the
     student: when graded, the copies the grader mounts in the sandbox (`--student-data`: without
-    the held-out labels, `gradekit.student_data`), else the folders in `data_dir`."""
+    the held-out labels, `gradekit.data.student_data`), else the folders in `data_dir`."""
     given = request.config.getoption("student_data")
     if given:
         return json.loads(given)
@@ -347,8 +347,8 @@ class Recorder:
 
     With `--outcomes-jsonl`, the first line holds the tests about to run (`collected`) and the
     grading seed; then each test's outcome is appended, and flushed, when the test has finished
-    (teardown included). A test without a line did not finish: `gradekit.check` and
-    `gradekit.score` say why; this class never invents an outcome for it."""
+    (teardown included). A test without a line did not finish: `gradekit.pipeline.check` and
+    `gradekit.pipeline.score` say why; this class never invents an outcome for it."""
 
     def __init__(self, config):
         self.config = config
