@@ -20,6 +20,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -35,7 +36,7 @@ from attacks import build
 from attacks.table import ATTACKS, CALL_TIMEOUT, CELL_TIMEOUT, HONEST, NEIGHBOUR, POISONER
 from gradekit.authoring import reference
 
-pytestmark = [pytest.mark.e2e, pytest.mark.serial]  # it inspects every process of the machine after grading
+pytestmark = pytest.mark.e2e
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNSANDBOXED = os.environ.get("GRADEKIT_ATTACKS_UNSANDBOXED") == "1"
@@ -72,12 +73,14 @@ def grading_options(data_dir, known):
 
 
 def start_grading(submissions, out, options, *more):
-    """`gradekit grade` on `submissions` into `out`, as a process (as an instructor runs it)."""
+    """`gradekit grade` on `submissions` into `out`, as a process (as an instructor runs it), with
+    its scratch folders (which every sandbox of it mounts) in `out`.tmp, inside the suite's folder."""
     command = [os.path.join(os.path.dirname(sys.executable), "gradekit"), "grade", "assignment1",
                *submissions, "--out", out, *options, *more]
+    os.makedirs(out + ".tmp")
     with open(out + ".log", "w") as log:
         return subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                preexec_fn=limit_file_size)
+                                env=dict(os.environ, TMPDIR=out + ".tmp"), preexec_fn=limit_file_size)
 
 
 def limit_file_size():
@@ -166,7 +169,8 @@ def restore(files):
 
 
 def processes():
-    """[{pid, uid, args, started}] of the machine's processes (started: seconds since boot)."""
+    """[{pid, uid, args, started, mounts}] of the machine's processes (started: seconds since boot;
+    mounts: the mount table of a sandbox uid's process, which it cannot change or leave)."""
     found = []
     ticks = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
@@ -176,8 +180,12 @@ def processes():
                     args = f.read().decode(errors="replace").replace("\0", " ").strip()
                 with open(f"/proc/{entry}/stat") as f:
                     started = int(f.read().rsplit(")", 1)[1].split()[19]) / ticks
-                found.append({"pid": int(entry), "uid": os.stat(f"/proc/{entry}").st_uid, "args": args,
-                              "started": started})
+                uid = os.stat(f"/proc/{entry}").st_uid
+                mounts = ""
+                if uid in SANDBOX_UIDS:
+                    with open(f"/proc/{entry}/mountinfo") as f:
+                        mounts = f.read()
+                found.append({"pid": int(entry), "uid": uid, "args": args, "started": started, "mounts": mounts})
             except (OSError, ValueError, IndexError):
                 pass
     return found
@@ -250,11 +258,15 @@ def make_canaries(run, attack):
 @pytest.fixture(scope="session")
 def graded(assignment1, data_dir, tmp_path_factory):
     """Every attack graded (the honest submission alone, the store poisoning, then the batch), and
-    what the machine looked like after grading; everything an attack left is cleaned up after."""
+    what the machine looked like after grading; everything an attack left is cleaned up after. The
+    suite grades with its own copy of CIFAR-10, so that its data canary changes no other test's data
+    (the tests run beside others: what it inspects after grading is what its own attacks left)."""
     work = tmp_path_factory.mktemp("gkatk")
+    data_dir = own_copy_of_cifar10(data_dir, str(work / "data"))
     run = SimpleNamespace(out=str(work / "batch" / "out"), witness=str(work / "witness"),
                           canaries=str(work / "canaries"), submissions=str(work / "submissions"),
-                          data_dir=data_dir, token=os.urandom(6).hex(), listener=Listener(), timings={})
+                          data_dir=data_dir, token=os.urandom(6).hex(), listener=Listener(), timings={},
+                          work=str(work))
     for folder in (os.path.dirname(run.out), run.witness, run.canaries):
         os.makedirs(folder)
     repository, pth_before = repository_files(), pth_files()
@@ -269,6 +281,12 @@ def graded(assignment1, data_dir, tmp_path_factory):
             if os.path.basename(path).startswith("gkatk"):  # the attack's, not one someone installs meanwhile
                 os.remove(path)
         run.listener.close()
+
+
+def own_copy_of_cifar10(data_dir, dest):
+    """A copy (not links: an unsandboxed attack could write through them) of data_dir's CIFAR-10."""
+    shutil.copytree(os.path.join(data_dir, "cifar-10-batches-py"), os.path.join(dest, "cifar-10-batches-py"))
+    return dest
 
 
 def grade_everything(run, assignment1, data_dir, work, repository, pth_before):
@@ -564,10 +582,10 @@ def test_no_attack_process_outlives_grading(graded):
 
 
 def test_no_sandbox_process_outlives_grading(graded):
-    """Processes of the sandbox uids started during this run (by this repository's Python, or
-    carrying the suite's marks): another checkout may be grading sandboxed at the same time."""
+    """Processes of the sandbox uids that mount the suite's scratch folders (every sandbox of its
+    gradings does; those of other tests and checkouts, grading at the same time, do not)."""
     alive = [p for p in graded.processes if p["uid"] in SANDBOX_UIDS and p["started"] < graded.batch_ended
-             and (REPO + os.sep in p["args"] or "gkatk" in p["args"])]
+             and graded.work + os.sep in p["mounts"]]
     assert not alive, f"processes of sandbox uids outlived grading: {alive[:5]}"
 
 

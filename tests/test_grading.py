@@ -40,7 +40,8 @@ def add_cell(path, source, before_text):
 
 
 def make_broken(solved, dest):
-    """The reference, with each notebook broken differently (features left intact)."""
+    """The reference, with each notebook broken differently (features left intact); the hanging
+    and crashing cells come before the notebooks load the data, so nothing is trained in vain."""
     shutil.copytree(solved, dest)
     with open(os.path.join(dest, "knn.ipynb"), "r+") as f:
         text = f.read()
@@ -48,8 +49,8 @@ def make_broken(solved, dest):
         f.write(text[: len(text) // 2])
         f.truncate()
     os.remove(os.path.join(dest, "softmax.ipynb"))
-    add_cell(os.path.join(dest, "svm.ipynb"), "import time; time.sleep(3600)", "save_artifact")
-    add_cell(os.path.join(dest, "two_layer_net.ipynb"), "import os; os._exit(1)", "save_artifact")
+    add_cell(os.path.join(dest, "svm.ipynb"), "import time; time.sleep(3600)", "Load the raw CIFAR-10 data")
+    add_cell(os.path.join(dest, "two_layer_net.ipynb"), "import os; os._exit(1)", "Create a small net")
     knn = os.path.join(dest, "cs231n", "classifiers", "k_nearest_neighbor.py")
     with open(knn) as f:
         text = f.read()

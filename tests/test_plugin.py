@@ -34,6 +34,13 @@ def autograder(pytester):
     return write
 
 
+def run_spec(pytester, **settings):
+    """The option giving a run spec file, written in pytester's folder, that holds `settings`."""
+    path = pytester.path / "run-spec.json"
+    path.write_text(json.dumps(settings))
+    return f"--run-spec={path}"
+
+
 def outcomes(path):
     with open(path) as f:
         return [json.loads(line) for line in f]
@@ -52,7 +59,7 @@ def test_each_outcome_is_appended_as_soon_as_its_test_finishes(pytester, autogra
                 ids = [json.loads(line).get("id") for line in f]
             assert ids == [None, "test_nb.py::test_first"], ids
         ''')
-    pytester.runpytest(f"--outcomes-jsonl={progress}").assert_outcomes(passed=2)
+    pytester.runpytest(run_spec(pytester, outcomes_jsonl=str(progress))).assert_outcomes(passed=2)
     lines = outcomes(progress)
     assert [line.get("id") for line in lines[1:]] == ["test_nb.py::test_first",
                                                       "test_nb.py::test_second_sees_the_first_on_disk"]
@@ -67,7 +74,7 @@ def test_the_first_line_names_every_test_about_to_run_and_the_seed(pytester, aut
         def test_numbered(n):
             pass
         ''')
-    pytester.runpytest(f"--outcomes-jsonl={progress}", "--grading-seed=7")
+    pytester.runpytest(run_spec(pytester, outcomes_jsonl=str(progress), grading_seed=7))
     header = outcomes(progress)[0]
     assert header["grading_seed"] == 7
     assert [t["id"] for t in header["collected"]] == ["test_nb.py::test_numbered[1]", "test_nb.py::test_numbered[2]"]
@@ -145,6 +152,79 @@ def test_an_error_in_a_fixture_is_still_the_checks_own_failure(pytester, autogra
     pytester.runpytest(f"--results-json={results}")
     (test,) = json.loads(results.read_text())["tests"]
     assert test["status"] == "error" and test["message"] == "the check itself failed (setup): KeyError: 'missing'"
+
+
+# -- the run spec: the grader's settings for one run, in one file (--run-spec) ----------------------------
+def test_a_run_specs_settings_reach_the_fixtures(pytester, autograder):
+    (pytester.path / "solution").mkdir()
+    (pytester.path / "solution" / "solved.py").write_text("def answer():\n    return 42\n")
+    autograder(f'''
+        @pytest.mark.points(1)
+        def test_sees_the_run(grading_seed, reference, student_datasets):
+            assert grading_seed == 7
+            assert reference.call("solved.answer") == 42
+            assert student_datasets == {{"cifar10": "/mounted/cifar-10-batches-py"}}
+        ''')
+    spec = run_spec(pytester, grading_seed=7, reference=str(pytester.path / "solution"), data_dir=str(pytester.path),
+                    student_data={"cifar10": "/mounted/cifar-10-batches-py"})
+    pytester.runpytest(spec).assert_outcomes(passed=1)
+
+
+def test_the_sandbox_of_a_run_spec_is_the_spec_the_grader_wrote(pytester, autograder):
+    from gradekit.sandbox import Limits, Spec
+
+    sandbox = Spec(None, ("/data",), Limits(memory_mb=1000))
+    autograder(f'''
+        from gradekit.autograde.plugin import setting
+        from gradekit.sandbox import Limits, Spec
+
+        @pytest.mark.points(1)
+        def test_sees_the_sandbox(request):
+            assert setting(request.config, "sandbox") == {sandbox!r}
+        ''')
+    written = check.run_spec(SimpleNamespace(solutions=None), str(pytester.path), None, None, None, None, None,
+                             120.0, sandbox, None)
+    pytester.runpytest(run_spec(pytester, **written)).assert_outcomes(passed=1)
+
+
+def usage_errors(result):
+    """The non-blank lines pytest wrote to stderr, having refused to run."""
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    return [line for line in result.stderr.lines if line.strip()]
+
+
+def test_an_unknown_key_in_the_run_spec_is_refused_naming_the_file_and_the_key(pytester, autograder):
+    autograder('''
+        @pytest.mark.points(1)
+        def test_passes():
+            pass
+        ''')
+    option = run_spec(pytester, grading_seed=7, seed=7)
+    path = option.split("=", 1)[1]
+    (line,) = usage_errors(pytester.runpytest(option))
+    assert line.startswith(f"ERROR: --run-spec {path}: unknown key 'seed' (a run spec has submission, ")
+
+
+def test_a_missing_run_spec_file_is_refused_naming_it(pytester, autograder):
+    autograder('''
+        @pytest.mark.points(1)
+        def test_passes():
+            pass
+        ''')
+    path = pytester.path / "nowhere.json"
+    assert usage_errors(pytester.runpytest(f"--run-spec={path}")) == [
+        f"ERROR: --run-spec {path} cannot be read: No such file or directory"]
+
+
+def test_a_setting_given_by_both_the_run_spec_and_an_option_is_refused(pytester, autograder):
+    autograder('''
+        @pytest.mark.points(1)
+        def test_passes():
+            pass
+        ''')
+    option = run_spec(pytester, grading_seed=7)
+    assert usage_errors(pytester.runpytest(option, "--grading-seed=8")) == [
+        f"ERROR: --run-spec {option.split('=', 1)[1]} gives grading_seed: do not also give --grading-seed"]
 
 
 # -- the checks' time budget (gradekit.pipeline.check, on a small autograder in a temporary folder) ------------
@@ -397,7 +477,7 @@ def test_without_data_dir_the_data_is_found_where_the_ini_says_gradekit_data_put
 
 def test_the_graders_run_keeps_pytests_tracebacks_and_its_summary(pytester, autograder):
     autograder(FAILING_CHECK)
-    output = pytester.runpytest(f"--reference={pytester.path}").stdout.str()
+    output = pytester.runpytest(run_spec(pytester, reference=str(pytester.path))).stdout.str()
     block = failures_section(output)
     assert "def test_loss_matches_the_expected_value" in block and "checks.py" in block
     assert "[3 points]" not in block

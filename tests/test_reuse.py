@@ -167,3 +167,13 @@ def test_a_change_to_another_notebook_reuses_this_one_which_cannot_see_it(submis
     second = execute_both("two")
     assert first["task"]["status"] == "ok" and not first["task"].get("reused")
     assert second["task"]["status"] == "ok" and second["task"]["reused"]
+
+
+def test_two_graders_of_the_same_notebook_at_once_execute_it_once(submission, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        reports = [report for report, _ in pool.map(lambda name: run(submission, tmp_path, name), ["one", "two"])]
+    assert [r["status"] for r in reports] == ["ok", "ok"]
+    assert sorted(bool(r.get("reused")) for r in reports) == [False, True]
+    assert saved_value(tmp_path / "one") == saved_value(tmp_path / "two") == 1

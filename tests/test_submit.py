@@ -88,7 +88,7 @@ def test_a_folder_without_notebooks_is_refused_in_one_line(tmp_path):
 
 
 @pytest.mark.e2e
-def test_the_zip_is_graded_as_the_folder_it_was_made_from(assignment1, data_dir, tmp_path):
+def test_the_zip_is_graded_as_the_folder_it_was_made_from(assignment1, data_dir, tmp_path, execution_store):
     solved = reference.write(assignment1, str(tmp_path / "assignment1-alice"))
     done = run_submit(cwd=solved)  # the release's own gradekit/: the student runtime only
     assert done.returncode == 0, done.stderr
@@ -96,7 +96,7 @@ def test_the_zip_is_graded_as_the_folder_it_was_made_from(assignment1, data_dir,
     handed_in = str(tmp_path / "alice.zip")
     os.rename(os.path.join(solved, "assignment1-alice.zip"), handed_in)
     options = grade.Options(assignment1, str(tmp_path / "out"), data_dir, cell_timeout=300, call_timeout=30,
-                            grading_seed=5, notebooks=("knn",))
+                            grading_seed=5, notebooks=("knn",), reuse_dir=execution_store)
     by_folder, by_zip = grade.grade_all([solved, handed_in], options, jobs=2, progress=False)
     knn = [result["notebooks"]["knn"] for result in (by_folder, by_zip)]
     assert knn[0]["score"] == knn[1]["score"] == knn[0]["max_score"] > 0

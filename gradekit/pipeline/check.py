@@ -59,28 +59,23 @@ def check(assignment, root, artifacts_dir, execution_json, results_json, data_di
     be collected. With `spec` (a `sandbox.Spec`) the worker that runs the student's code is
     sandboxed; pytest itself, which scores, never runs it.
 
-    The checks get `budget(tests, call_timeout)` seconds once collected. Each test's outcome is
-    appended to a JSON lines file beside `results_json` as it finishes, so a run stopped at its
-    budget (or ended early) keeps every outcome it reached; the tests it did not reach get
-    `score.did_not_run` with the reason. `threads`: the BLAS and torch threads of the checks'
-    processes (None: what this process's environment says). `student_data`: {dataset: folder} the
-    student's code reads (`gradekit.data.student_data.folders`; default: the folders in `data_dir`)."""
+    The checks' pytest gets these settings in one file, `run-spec.json` beside `results_json` (in
+    the output folder, which no sandbox mounts; `run_spec`). They get `budget(tests, call_timeout)`
+    seconds once collected. Each test's outcome is appended to a JSON lines file beside
+    `results_json` as it finishes, so a run stopped at its budget (or ended early) keeps every
+    outcome it reached; the tests it did not reach get `score.did_not_run` with the reason.
+    `threads`: the BLAS and torch threads of the checks' processes (None: what this process's
+    environment says). `student_data`: {dataset: folder} the student's code reads
+    (`gradekit.data.student_data.folders`; default: the folders in `data_dir`)."""
     progress = os.path.splitext(results_json)[0] + ".jsonl"
-    options = [f"--submission={root}", f"--artifacts-dir={artifacts_dir}",
-               f"--execution-json={execution_json}", f"--reference={assignment.solutions}",
-               f"--outcomes-jsonl={progress}", f"--call-timeout={call_timeout}", "--tb=line"]
-    if data_dir:
-        options.append(f"--data-dir={os.path.abspath(data_dir)}")
-    if seed is not None:
-        options.append(f"--grading-seed={seed}")
-    if spec is not None:
-        options.append(f"--sandbox={spec.to_json()}")
-    if student_data:
-        options.append(f"--student-data={json.dumps(student_data)}")
+    run_spec_json = os.path.join(os.path.dirname(os.path.abspath(results_json)), "run-spec.json")
     for path in (results_json, progress):
         if os.path.exists(path):
             os.remove(path)
-    ended = run_checks(pytest_command(assignment, *options, paths=paths), progress, call_timeout, threads)
+    write_json(run_spec_json, run_spec(assignment, root, artifacts_dir, execution_json, progress, data_dir,
+                                  seed, call_timeout, spec, student_data))
+    ended = run_checks(pytest_command(assignment, f"--run-spec={run_spec_json}", "--tb=line", paths=paths), progress,
+                       call_timeout, threads)
     if log_path:
         with open(log_path, "w") as f:
             f.write(ended.output)
@@ -101,6 +96,15 @@ def check(assignment, root, artifacts_dir, execution_json, results_json, data_di
                "ran_out": ended.ran_out}
     write_json(results_json, results)
     return results
+
+
+def run_spec(assignment, root, artifacts_dir, execution_json, progress, data_dir, seed, call_timeout, spec,
+             student_data):
+    """The settings of one run of the checks, as the plugin reads them (`--run-spec`, `plugin.RUN_SPEC`)."""
+    return {"submission": root, "artifacts_dir": artifacts_dir, "execution_json": execution_json,
+            "reference": assignment.solutions, "outcomes_jsonl": progress, "call_timeout": float(call_timeout),
+            "data_dir": os.path.abspath(data_dir) if data_dir else None, "grading_seed": seed,
+            "sandbox": spec.to_dict() if spec is not None else None, "student_data": student_data or None}
 
 
 def read_outcomes(path):
@@ -183,6 +187,8 @@ def _stop(process):
 
 
 def write_json(path, value):
+    """Write `value` as JSON to `path`, making its folder if needed."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
         json.dump(value, f, indent=1)
 

@@ -83,19 +83,26 @@ def execute_one(root, name, out_dir, parameters, cell_timeout, store=None, spec=
     output = os.path.join(out_dir, filename)
     artifacts = parameters.get("artifacts_dir") or os.path.join(root, "artifacts")
     os.makedirs(artifacts, exist_ok=True)
-    key = store.key(name, parameters, root) if store is not None else None
-    if store is not None and (restored := store.restore(key, output, artifacts)) is not None:
-        return restored
-    before = reuse.snapshot(artifacts)
+    if store is None:
+        return executed(path, output, parameters, root, cell_timeout, spec, threads, report)
+    key = store.key(name, parameters, root)
+    with store.claimed(key):
+        if (restored := store.restore(key, output, artifacts)) is not None:
+            return restored
+        before = reuse.snapshot(artifacts)
+        finished = executed(path, output, parameters, root, cell_timeout, spec, threads, report)
+        if finished["status"] == "ok":
+            store.save(key, output, reuse.written_since(before, artifacts), artifacts, finished)
+        return finished
+
+
+def executed(path, output, parameters, root, cell_timeout, spec, threads, report):
+    """Run the notebook at `path` with papermill; `report(status, message)` of how it ended."""
     try:
         run_papermill(path, output, parameters, root, cell_timeout, spec, threads)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message in the report
-        status, message = explain(exc, output, filename, cell_timeout)
-        return report(status, message)
-    finished = report("ok")
-    if store is not None:
-        store.save(key, output, reuse.written_since(before, artifacts), artifacts, finished)
-    return finished
+        return report(*explain(exc, output, os.path.basename(path), cell_timeout))
+    return report("ok")
 
 
 def unreadable(path):

@@ -16,9 +16,13 @@ Nothing the notebook prints or does decides the key, and no guess of what it imp
 can load any file by a computed name), so a submission cannot make another one reuse its run: a
 stored run is restored only for a notebook whose every visible file is byte for byte the same.
 Only notebooks that ran to the end are stored. Entries are written to a temporary folder and
-renamed, so several graders (Dask workers, parallel test runs) can share one store. Student code
-never sees the store (it is not mounted in the sandbox).
+renamed, so several graders (Dask workers, parallel test runs) can share one store; a grader
+about to execute a notebook claims its key first (`Store.claimed`), so that another grader of the
+same notebook waits and reuses that run instead of executing it a second time. Student code never
+sees the store (it is not mounted in the sandbox).
 """
+import contextlib
+import fcntl
 import functools
 import hashlib
 import importlib.metadata
@@ -45,6 +49,18 @@ class Store:
     def __init__(self, folder):
         self.base = os.path.abspath(folder)
         self.folder = os.path.join(self.base, environment())
+
+    @contextlib.contextmanager
+    def claimed(self, key):
+        """Held by the one grader executing the notebook stored under `key`: a grader claiming the
+        same key waits until the run is stored (or has failed, and then executes it itself)."""
+        os.makedirs(self.folder, exist_ok=True)
+        with open(os.path.join(self.folder, f".{key}.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def restore(self, key, notebook_out, artifacts_dir):
         """Put the run stored under `key` in place and return its report, or None if there is none."""

@@ -11,7 +11,6 @@ are none), CPU seconds, file size and open files by rlimits, wall clock and disk
 watchdog, raw output by `Capture`. `close()` kills every process it started.
 """
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -70,17 +69,19 @@ def capped(wanted):
 
 @dataclass(frozen=True)
 class Spec:
-    """What every sandbox of one submission shares; JSON-able, so the checks' process gets it too."""
+    """What every sandbox of one submission shares; a JSON object in the checks' run spec, so their
+    process gets it too."""
     uid: int | None            # None: run as this user, in a user namespace (not root)
     readable: tuple = ()       # extra read-only folders (the datasets)
     limits: Limits = field(default_factory=Limits)
 
-    def to_json(self):
-        return json.dumps(asdict(self))
+    def to_dict(self):
+        """The spec as a dict of JSON values (what `from_dict` reads back)."""
+        return asdict(self)
 
     @classmethod
-    def from_json(cls, text):
-        raw = json.loads(text)
+    def from_dict(cls, raw):
+        """The spec that `to_dict` gave `raw`."""
         return cls(raw["uid"], tuple(raw["readable"]), Limits(**raw["limits"]))
 
 

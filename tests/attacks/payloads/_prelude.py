@@ -51,7 +51,7 @@ def _gk_out_from_proc():
                 value = args[i + 1]
             elif arg.startswith("--out="):
                 value = arg[len("--out="):]
-            elif arg.startswith(("--results-json=", "--artifacts-dir=")):
+            elif arg.startswith(("--results-json=", "--artifacts-dir=", "--run-spec=")):
                 value = _gk_os.path.dirname(_gk_os.path.dirname(arg.split("=", 1)[1]))
             if value and "gkatk" in value and _gk_os.path.isdir(value):
                 found.add(_gk_os.path.abspath(value))

@@ -12,16 +12,21 @@ points (`@pytest.mark.points(3)`), and asks for what it needs:
 - `measured`: `measured(what, value, target)` records a value the grader measured (an accuracy)
   and its target into the test's outcome (`"measured"`), for feedback to show.
 With `--results-json PATH` every test's outcome is written there for scoring; with
-`--outcomes-jsonl PATH` each outcome is also appended there as soon as its test finishes (what
-`gradekit.pipeline.check` reads, so that a run stopped at its time budget keeps what it graded). With
 `--junitxml PATH`, each test case carries its `notebook` and `points` as properties.
 
-The grader always gives `--reference`: its runs keep pytest's own output. Without it, a student
-runs the public checks: each failure is one short block (the check's name as a sentence, its
-points, the message; `--tb=...` brings pytest's tracebacks back), and the summary explains the
-public points, the hidden ones and the checks that did not run. A release's pytest.ini names each
-notebook's points in all (`gradekit_points`) and where `python -m gradekit data` puts the datasets
-the checks read (`gradekit_data_dir`, `gradekit_datasets`), the default of `--data-dir`.
+The grader gives its settings for the run in one JSON file, `--run-spec FILE` (`RUN_SPEC`: the
+submission, its artefacts, the reference solution, the sandbox, ...), read once when pytest starts
+into `config.stash` (`setting(config, key)` gives them). Its `outcomes_jsonl` is where each outcome
+is appended as soon as its test finishes (what `gradekit.pipeline.check` reads, so that a run
+stopped at its time budget keeps what it graded); its `reference`, always there, makes the run the
+grader's, which keeps pytest's own output. Without it, a student runs the public checks: each
+failure is one short block (the check's name as a sentence, its points, the message; `--tb=...`
+brings pytest's tracebacks back), and the summary explains the public points, the hidden ones and
+the checks that did not run. A student may give `--data-dir`, `--call-timeout` and
+`--grading-seed`; a setting given by both an option and the run spec is a usage error. A
+release's pytest.ini names each notebook's points in all (`gradekit_points`) and where `python -m
+gradekit data` puts the datasets the checks read (`gradekit_data_dir`, `gradekit_datasets`), the
+default of `--data-dir`.
 """
 import json
 import linecache
@@ -42,30 +47,44 @@ from gradekit.disclosure import title
 from gradekit.sandbox import Spec
 
 
+RUN_SPEC = {
+    "submission": "the assignment folder to check (default: the folder holding pytest.ini)",
+    "artifacts_dir": "where the executed notebooks saved their artefacts (default: SUBMISSION/artifacts)",
+    "execution_json": "the execute stage's report, to explain missing artefacts",
+    "reference": "the reference solution folder (hidden checks; given, the run is the grader's)",
+    "outcomes_jsonl": "append each test's outcome here as it finishes (JSON lines, after one line of the "
+                      "collected tests and the seed): what a run stopped midway has graded",
+    "call_timeout": "seconds one student call may take (default 120)",
+    "data_dir": "the folder holding the datasets",
+    "grading_seed": "seed of the inputs the checks draw (default: a random one)",
+    "sandbox": "a gradekit.sandbox.Spec as an object: the worker runs in that sandbox",
+    "student_data": "{dataset: folder}: where the student's code reads each dataset (the copies the "
+                    "sandbox mounts, without the held-out labels; default: the folders in data_dir)",
+}
+"""The keys of a run spec, the grader's settings for one run of the checks, and what each means."""
+OPTIONS = ("data_dir", "call_timeout", "grading_seed")
+"""The settings a student may give as options instead (`--data-dir`, ...)."""
+DEFAULTS = {**dict.fromkeys(RUN_SPEC), "call_timeout": 120.0}
+"""Each setting's value when neither the run spec nor an option gives it."""
+SETTINGS = pytest.StashKey[dict]()
+"""config.stash's key of the run's settings, which `pytest_configure` reads once."""
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("gradekit")
-    group.addoption("--submission", default=None,
-                    help="the assignment folder to check (default: the folder holding pytest.ini)")
-    group.addoption("--artifacts-dir", default=None,
-                    help="where the executed notebooks saved their artefacts (default: SUBMISSION/artifacts)")
-    group.addoption("--execution-json", default=None,
-                    help="the execute stage's report, to explain missing artefacts")
-    group.addoption("--reference", default=None, help="the reference solution folder (hidden checks)")
+    group.addoption("--run-spec", default=None, metavar="FILE",
+                    help=f"a JSON file of the grader's settings for the run, set by gradekit grade (keys: "
+                         f"{', '.join(RUN_SPEC)}; see gradekit.autograde.plugin.RUN_SPEC). A setting it gives "
+                         f"may not also be given as an option (--data-dir, --call-timeout, --grading-seed): "
+                         f"that is a usage error")
     group.addoption("--data-dir", default=None,
                     help="the folder holding the datasets (default: the ini's gradekit_data_dir, where the "
                          "release's README has `python -m gradekit data` put them)")
+    group.addoption("--call-timeout", type=float, default=None, help="seconds one student call may take (default 120)")
+    group.addoption("--grading-seed", type=int, default=None,
+                    help="seed of the inputs the checks draw (default: a random one, which the results give)")
     group.addoption("--results-json", default=None, help="write per-test outcomes here")
-    group.addoption("--outcomes-jsonl", default=None,
-                    help="append each test's outcome here as it finishes (JSON lines, after one line of the "
-                         "collected tests): what a run stopped midway has graded")
     group.addoption("--manifest-json", default=None, help="with --collect-only: write the tests and points here")
-    group.addoption("--call-timeout", type=float, default=120.0, help="seconds one student call may take")
-    group.addoption("--grading-seed", type=int, default=None, help="seed of the inputs hidden checks draw")
-    group.addoption("--student-data", default=None,
-                    help="JSON {dataset: folder}: where the student's code reads each dataset (set by gradekit "
-                         "grade: the copies its sandbox mounts, without the held-out labels)")
-    group.addoption("--sandbox", default=None,
-                    help="JSON of a gradekit.sandbox.Spec: the worker runs in that sandbox (set by gradekit grade)")
     parser.addini("gradekit_points", type="args", default=[],
                   help="NOTEBOOK=POINTS for each notebook: its points with the hidden checks (for the summary)")
     parser.addini("gradekit_data_dir", default="",
@@ -80,19 +99,60 @@ MARKERS = ("points(n): what the test is worth", "notebook(name): the notebook a 
 def pytest_configure(config):
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
-    seed = config.getoption("grading_seed")
-    config._gradekit_seed = secrets.randbelow(2**31) if seed is None else seed
+    config.stash[SETTINGS] = settings_of(config)
     config._gradekit = Recorder(config)
     config.pluginmanager.register(config._gradekit, "gradekit-recorder")
 
 
+def settings_of(config):
+    """The run's settings (RUN_SPEC's keys): the run spec's, else the options', else the defaults;
+    a seed drawn at random when none is given, the sandbox as a `Spec`. A setting given by both the
+    run spec and an option is a usage error."""
+    path = config.getoption("run_spec")
+    spec = {key: value for key, value in (read_run_spec(path) if path else {}).items() if value is not None}
+    given = {key: config.getoption(key) for key in OPTIONS if config.getoption(key) is not None}
+    both = sorted(spec.keys() & given.keys())
+    if both:
+        raise pytest.UsageError(f"--run-spec {path} gives {both[0]}: do not also give --{both[0].replace('_', '-')}")
+    settings = {**DEFAULTS, **given, **spec}
+    if settings["grading_seed"] is None:
+        settings["grading_seed"] = secrets.randbelow(2**31)
+    if settings["sandbox"] is not None:
+        settings["sandbox"] = Spec.from_dict(settings["sandbox"])
+    return settings
+
+
+def read_run_spec(path):
+    """The JSON object in the file `path`; a file that cannot be read as one, or a key that is not
+    in RUN_SPEC, is a one-line usage error naming the file (and the key)."""
+    try:
+        with open(path) as f:
+            spec = json.load(f)
+    except OSError as exc:
+        raise pytest.UsageError(f"--run-spec {path} cannot be read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise pytest.UsageError(f"--run-spec {path} is not JSON: {exc}") from None
+    if not isinstance(spec, dict):
+        raise pytest.UsageError(f"--run-spec {path} is not a JSON object")
+    unknown = sorted(spec.keys() - RUN_SPEC.keys())
+    if unknown:
+        raise pytest.UsageError(f"--run-spec {path}: unknown key{'s' if len(unknown) > 1 else ''} "
+                                f"{', '.join(map(repr, unknown))} (a run spec has {', '.join(RUN_SPEC)})")
+    return spec
+
+
+def setting(config, key):
+    """The run's value of `key` (one of RUN_SPEC), as `pytest_configure` settled it."""
+    return config.stash[SETTINGS][key]
+
+
 def submission_root(config):
-    return os.path.abspath(config.getoption("submission") or str(config.rootpath))
+    return os.path.abspath(setting(config, "submission") or str(config.rootpath))
 
 
 def grading(config):
-    """Whether the grader runs the checks (it always gives the reference solution)."""
-    return bool(config.getoption("reference"))
+    """Whether the grader runs the checks (its run spec always names the reference solution)."""
+    return bool(setting(config, "reference"))
 
 
 def short_failures(config):
@@ -103,24 +163,24 @@ def short_failures(config):
 # -- fixtures ---------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def student(request):
-    spec = request.config.getoption("sandbox")
-    process = StudentProcess(submission_root(request.config), timeout=request.config.getoption("call_timeout"),
-                             sandbox=Spec.from_json(spec) if spec else None)
+    config = request.config
+    process = StudentProcess(submission_root(config), timeout=setting(config, "call_timeout"),
+                             sandbox=setting(config, "sandbox"))
     yield process
     process.close()
 
 
 @pytest.fixture(scope="session")
 def reference(request):
-    path = request.config.getoption("reference")
+    path = setting(request.config, "reference")
     if not path:
-        pytest.skip("hidden check: needs the reference solution (--reference)")
+        pytest.skip("hidden check: needs the reference solution (the grader's run spec names it)")
     return Reference(path)
 
 
 @pytest.fixture(scope="session")
 def grading_seed(request):
-    return request.config._gradekit_seed
+    return setting(request.config, "grading_seed")
 
 
 @pytest.fixture
@@ -140,8 +200,8 @@ def expected(request):
 @pytest.fixture(scope="session")
 def artifacts(request):
     config = request.config
-    folder = config.getoption("artifacts_dir") or os.path.join(submission_root(config), "artifacts")
-    return Artifacts(folder, config.getoption("execution_json"))
+    folder = setting(config, "artifacts_dir") or os.path.join(submission_root(config), "artifacts")
+    return Artifacts(folder, setting(config, "execution_json"))
 
 
 @pytest.fixture
@@ -157,7 +217,7 @@ def measured(request):
 
 @pytest.fixture(scope="session")
 def data_dir(request):
-    """The datasets' folder: `--data-dir`, or in a student's run the ini's `gradekit_data_dir`
+    """The datasets' folder: the run's `data_dir`, or in a student's run the ini's `gradekit_data_dir`
     (`pytest_runtest_setup` has skipped a check whose datasets are not all there)."""
     path = data_folder(request.config)
     if not path:
@@ -168,11 +228,11 @@ def data_dir(request):
 @pytest.fixture(scope="session")
 def student_datasets(request, data_dir):
     """{dataset: the folder the student's code reads it from}, for paths a check passes to the
-    student: when graded, the copies the grader mounts in the sandbox (`--student-data`: without
-    the held-out labels, `gradekit.data.student_data`), else the folders in `data_dir`."""
-    given = request.config.getoption("student_data")
+    student: when graded, the copies the grader mounts in the sandbox (the run spec's `student_data`:
+    without the held-out labels, `gradekit.data.student_data`), else the folders in `data_dir`."""
+    given = setting(request.config, "student_data")
     if given:
-        return json.loads(given)
+        return given
     return {name: os.path.join(data_dir, folder) for name, folder in datasets.FOLDERS.items()}
 
 
@@ -193,9 +253,9 @@ def pytest_runtest_setup(item):
 
 # -- helpers behind the fixtures ----------------------------------------------------------------
 def data_folder(config):
-    """`--data-dir`; without it, in a student's run, the ini's `gradekit_data_dir` from the ini
-    file's folder; else None."""
-    path, folder = config.getoption("data_dir"), config.getini("gradekit_data_dir")
+    """The run's `data_dir`; without it, in a student's run, the ini's `gradekit_data_dir` from the
+    ini file's folder; else None."""
+    path, folder = setting(config, "data_dir"), config.getini("gradekit_data_dir")
     if path or grading(config) or not folder:
         return path
     return os.path.join(str(config.inipath.parent if config.inipath else config.rootpath), folder)
@@ -345,8 +405,8 @@ def points_of(item):
 class Recorder:
     """Collects one outcome per test and writes them (and the manifest) as JSON.
 
-    With `--outcomes-jsonl`, the first line holds the tests about to run (`collected`) and the
-    grading seed; then each test's outcome is appended, and flushed, when the test has finished
+    With the run's `outcomes_jsonl`, the first line holds the tests about to run (`collected`) and
+    the grading seed; then each test's outcome is appended, and flushed, when the test has finished
     (teardown included). A test without a line did not finish: `gradekit.pipeline.check` and
     `gradekit.pipeline.score` say why; this class never invents an outcome for it."""
 
@@ -373,12 +433,12 @@ class Recorder:
 
     def pytest_collection_finish(self, session):
         self.selected = [item.nodeid for item in session.items if item.nodeid in self.items]
-        path = self.config.getoption("outcomes_jsonl")
+        path = setting(self.config, "outcomes_jsonl")
         if path and not self.config.getoption("collectonly"):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             self.stream = open(path, "w")
             self.append({"collected": [self.items[item.nodeid] for item in session.items if item.nodeid in self.items],
-                         "grading_seed": self.config._gradekit_seed})
+                         "grading_seed": setting(self.config, "grading_seed")})
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -433,12 +493,12 @@ class Recorder:
             self.stream = None
         path = self.config.getoption("results_json")
         if path:
-            write_json(path, {"tests": self.finished, "grading_seed": self.config._gradekit_seed})
+            write_json(path, {"tests": self.finished, "grading_seed": setting(self.config, "grading_seed")})
 
     def pytest_terminal_summary(self, terminalreporter):
         if not self.items:
             return
-        if not self.config.getoption("sandbox"):
+        if setting(self.config, "sandbox") is None:
             terminalreporter.write_line("gradekit: your code ran without a sandbox (local checks); "
                                         "grading runs it in one")
         if self.unexpected and not short_failures(self.config):

@@ -1,5 +1,6 @@
-"""`gradekit data captions`: the COCO captioning layout, generated offline or copied, and its loader."""
-import importlib.util
+"""`gradekit data captions` (gradekit/data/captions.py): the COCO captioning layout, generated offline
+or copied, and verified. The course's loader of it is tested beside the course, in
+tests/course/assignment3/test_coco_utils.py."""
 import json
 import os
 import shutil
@@ -13,58 +14,12 @@ import pytest
 
 from gradekit import data
 from gradekit.data import captions
-from conftest import REPO
+from conftest import REPO, SMALL, course_module, quiet
 
 pytestmark = pytest.mark.unit
 
-A3 = os.path.join(REPO, "solutions", "assignment3", "cs231n")
-SMALL = {"num_train": 60, "num_val": 20}
-quiet = {"log": lambda *_: None}
-
-
-def solution_module(name):
-    """A module of the assignment-3 reference package, imported by path."""
-    spec = importlib.util.spec_from_file_location(f"a3_{name}", os.path.join(A3, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-coco_utils = solution_module("coco_utils")
-image_utils = solution_module("image_utils")
-
-
-@pytest.fixture(scope="session")
-def generated(tmp_path_factory):
-    """A small generated set, fetched the way `gradekit data captions` does."""
-    return captions.fetch_captions(str(tmp_path_factory.mktemp("gen")), **SMALL, **quiet)
-
-
-def write_real_layout(folder):
-    """A tiny hand-built file set in the official layout (Flickr URLs, no images, no manifest)."""
-    os.makedirs(folder)
-    words = captions.SPECIAL + ["a", "cat", "on", "mat", "dog"]
-    with open(os.path.join(folder, "coco2014_vocab.json"), "w") as f:
-        json.dump({"idx_to_word": words, "word_to_idx": {w: i for i, w in enumerate(words)}}, f)
-    caption = lambda *ids: list(ids) + [0] * (17 - len(ids))  # noqa: E731
-    with h5py.File(os.path.join(folder, "coco2014_captions.h5"), "w") as f:
-        f["train_captions"] = np.array([caption(1, 4, 5, 6, 4, 7, 2), caption(1, 4, 8, 2),
-                                        caption(1, 5, 3, 2)], dtype=np.int32)
-        f["train_image_idxs"] = np.array([0, 1, 0], dtype=np.int32)
-        f["val_captions"] = np.array([caption(1, 4, 8, 2), caption(1, 8, 2)], dtype=np.int32)
-        f["val_image_idxs"] = np.array([0, 0], dtype=np.int32)
-    for split, n in (("train", 2), ("val", 1)):
-        for suffix, dim in (("_pca", 512), ("", 4096)):
-            with h5py.File(os.path.join(folder, f"{split}2014_vgg16_fc7{suffix}.h5"), "w") as f:
-                f["features"] = np.arange(n * dim, dtype=np.float32).reshape(n, dim)
-        with open(os.path.join(folder, f"{split}2014_urls.txt"), "w") as f:
-            f.writelines(f"http://farm{i}.staticflickr.com/{split}_{i}.jpg\n" for i in range(n))
-    return folder
-
-
-@pytest.fixture
-def real_layout(tmp_path):
-    return write_real_layout(str(tmp_path / "download" / "coco_captioning"))
+coco_utils = course_module("assignment3", "coco_utils")  # one test reads a moved copy with the course's loader
+image_utils = course_module("assignment3", "image_utils")
 
 
 def read_tree(folder):
@@ -149,70 +104,6 @@ def test_a_linear_probe_reads_the_first_objects_colour_and_shape_from_the_featur
         targets = np.eye(len(values))[y["train"]]
         W = np.linalg.solve(X["train"].T @ X["train"] + 1.0 * np.eye(X["train"].shape[1]), X["train"].T @ targets)
         assert (np.argmax(X["val"] @ W, axis=1) == y["val"]).mean() > 0.9, attribute
-
-
-# --- the loader (solutions/assignment3/cs231n/coco_utils.py) -----------------------------------
-
-def test_load_coco_data_loads_a_generated_set(generated):
-    loaded = coco_utils.load_coco_data(base_dir=generated)
-    assert sorted(loaded) == sorted(["train_captions", "train_image_idxs", "val_captions", "val_image_idxs",
-                                     "train_features", "val_features", "idx_to_word", "word_to_idx",
-                                     "train_urls", "val_urls"])
-    assert loaded["train_features"].shape == (SMALL["num_train"], 512)
-    assert loaded["val_urls"].shape == (SMALL["num_val"],) and loaded["val_urls"][0].startswith("file://")
-
-
-def test_the_generated_urls_are_images_that_image_from_url_reads(generated):
-    url = coco_utils.load_coco_data(base_dir=generated)["train_urls"][3]
-    image = image_utils.image_from_url(url)
-    assert image.shape == (96, 96, 3) and image.dtype == np.uint8
-
-
-def test_load_coco_data_loads_a_hand_built_set_in_the_real_layout(real_layout):
-    loaded = coco_utils.load_coco_data(base_dir=real_layout)
-    assert loaded["train_captions"].shape == (3, 17) and loaded["train_features"].shape == (2, 512)
-    assert loaded["idx_to_word"][5] == "cat" and loaded["word_to_idx"]["mat"] == 7
-    assert list(loaded["val_urls"]) == ["http://farm0.staticflickr.com/val_0.jpg"]  # left as they are
-
-
-def test_max_train_samples_captions_with_replacement_and_keeps_every_feature(generated):
-    np.random.seed(0)
-    loaded = coco_utils.load_coco_data(base_dir=generated, max_train=500)
-    full = coco_utils.load_coco_data(base_dir=generated)
-    assert loaded["train_captions"].shape == (500, 17) and loaded["train_image_idxs"].shape == (500,)
-    assert len(loaded["train_captions"]) > len(full["train_captions"])  # only with replacement
-    assert loaded["train_features"].shape == full["train_features"].shape
-    assert loaded["val_captions"].shape == full["val_captions"].shape
-
-
-def test_pca_features_false_loads_the_4096_wide_fc7_features(generated):
-    loaded = coco_utils.load_coco_data(base_dir=generated, pca_features=False)
-    assert loaded["train_features"].shape == (SMALL["num_train"], 4096)
-
-
-def test_a_missing_folder_says_how_to_get_the_data(tmp_path):
-    with pytest.raises(FileNotFoundError, match="gradekit data captions"):
-        coco_utils.load_coco_data(base_dir=str(tmp_path / "coco_captioning"))
-
-
-def test_decode_captions_round_trips_one_caption_and_a_batch(generated):
-    loaded = coco_utils.load_coco_data(base_dir=generated)
-    text = "a big red circle to the left of a small blue square"
-    encoded = np.array([1] + [loaded["word_to_idx"][w] for w in text.split()] + [2, 0, 0])
-    assert coco_utils.decode_captions(encoded, loaded["idx_to_word"]) == f"<START> {text} <END>"
-    batch = loaded["train_captions"][:4]
-    decoded = coco_utils.decode_captions(batch, loaded["idx_to_word"])
-    again = [[loaded["word_to_idx"][w] for w in d.split()] for d in decoded]
-    assert [list(row[row != 0]) for row in batch] == again
-
-
-def test_sample_coco_minibatch_returns_matching_captions_features_and_urls(generated):
-    loaded = coco_utils.load_coco_data(base_dir=generated)
-    np.random.seed(1)
-    caps, feats, urls = coco_utils.sample_coco_minibatch(loaded, batch_size=7, split="val")
-    assert caps.shape == (7, 17) and feats.shape == (7, 512) and urls.shape == (7,)
-    assert all(any((feats[i] == loaded["val_features"][j]).all() and urls[i] == loaded["val_urls"][j]
-                   for j in range(SMALL["num_val"])) for i in range(7))
 
 
 # --- fetching: --from a copy, verification ------------------------------------------------------
