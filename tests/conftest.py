@@ -16,6 +16,10 @@ TIERS = {
 }
 
 
+SERIAL = "serial: needs the machine to itself (it grades a batch on both cores under time limits); " \
+         "scripts/test.sh runs these after the others"
+
+
 def pytest_configure(config):
     if os.environ.get("PYTEST_XDIST_WORKER"):  # one of scripts/test.sh's two workers: one BLAS thread each
         from gradekit.sandbox import THREAD_VARIABLES  # passed on to every kernel and checks' worker
@@ -24,12 +28,13 @@ def pytest_configure(config):
             os.environ.setdefault(name, "1")  # two OpenBLAS pools of two threads on two cores: 5x slower
     for name, meaning in TIERS.items():
         config.addinivalue_line("markers", f"{name}: {meaning}")
+    config.addinivalue_line("markers", SERIAL)
     for marker in AUTOGRADER_MARKERS:  # some tests import the course's check modules, which use them
         config.addinivalue_line("markers", marker)
 
 
 LONGEST_FIRST = ("test_grading_assignments.py", "test_grading.py", "test_mutants.py", "test_autograders.py",
-                 "test_attacks.py", "test_cluster.py")
+                 "test_cluster.py")
 """The modules that take longest (`--durations`), collected first: scripts/test.sh's two workers
 take modules in collection order (--no-loadscope-reorder), so no long module is left to run alone
 at the end, and the reference executions the first two store are there for the tests that reuse them."""

@@ -36,7 +36,7 @@ from attacks import build
 from attacks.table import ATTACKS, CALL_TIMEOUT, CELL_TIMEOUT, HONEST, NEIGHBOUR, POISONER
 from gradekit.authoring import reference
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]  # its --jobs 2 batches and their time limits need both cores
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNSANDBOXED = os.environ.get("GRADEKIT_ATTACKS_UNSANDBOXED") == "1"
@@ -259,8 +259,8 @@ def make_canaries(run, attack):
 def graded(assignment1, data_dir, tmp_path_factory):
     """Every attack graded (the honest submission alone, the store poisoning, then the batch), and
     what the machine looked like after grading; everything an attack left is cleaned up after. The
-    suite grades with its own copy of CIFAR-10, so that its data canary changes no other test's data
-    (the tests run beside others: what it inspects after grading is what its own attacks left)."""
+    suite grades with its own copy of CIFAR-10, so that its data canary changes no other grader's
+    data (what it inspects after grading is what its own attacks left, whatever else grades here)."""
     work = tmp_path_factory.mktemp("gkatk")
     data_dir = own_copy_of_cifar10(data_dir, str(work / "data"))
     run = SimpleNamespace(out=str(work / "batch" / "out"), witness=str(work / "witness"),
