@@ -177,3 +177,13 @@ def test_two_graders_of_the_same_notebook_at_once_execute_it_once(submission, tm
     assert [r["status"] for r in reports] == ["ok", "ok"]
     assert sorted(bool(r.get("reused")) for r in reports) == [False, True]
     assert saved_value(tmp_path / "one") == saved_value(tmp_path / "two") == 1
+
+
+def test_the_environment_is_the_same_whatever_sys_path_holds(tmp_path, monkeypatch):
+    stray = tmp_path / "gradekit.egg-info"  # what a checkout holds beside its package
+    stray.mkdir()
+    (stray / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: gradekit\nVersion: 9.9\n")
+    here = os.path.dirname(os.path.dirname(reuse.__file__))
+    before = reuse.environment_of(here)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert reuse.environment_of(here) == before

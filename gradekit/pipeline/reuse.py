@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import sys
+import sysconfig
 import tempfile
 import time
 from stat import S_ISREG
@@ -121,10 +122,13 @@ def environment():
 
 
 def environment_of(code):
-    """A digest of what runs a notebook besides the submission: Python, every installed package's
-    version and gradekit's execution code (`EXECUTION_CODE` in the package folder `code`)."""
+    """A digest of what runs a notebook besides the submission: Python, the version of every package
+    installed in its site-packages (not whatever sys.path holds at the time: a checkout's own
+    *.egg-info would count when the grader runs from it) and gradekit's execution code
+    (`EXECUTION_CODE` in the package folder `code`)."""
     digest = hashlib.sha256(f"{VERSION}\0{sys.version}\0".encode())
-    packages = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
+    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    packages = sorted({f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions(path=site)})
     digest.update("\n".join(packages).encode())
     for filename in EXECUTION_CODE:
         digest.update(f"{filename}\0{checksum(os.path.join(code, filename))}\0".encode())
