@@ -16,12 +16,13 @@ TIERS = {
 }
 
 
-SERIAL = "serial: needs the machine to itself (it grades a batch on both cores under time limits); " \
-         "scripts/test.sh runs these after the others"
+SERIAL = "serial: needs the machine to itself (it grades a batch on both cores under time limits, or runs " \
+         "two BLAS threads, which wait on each other when the other worker holds a core: 145-267 s instead " \
+         "of about 40); scripts/test.sh runs these after the others"
 
 
 def pytest_configure(config):
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # one of scripts/test.sh's two workers: one BLAS thread each
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # one of scripts/test.sh's workers: one BLAS thread each
         from gradekit.sandbox import THREAD_VARIABLES  # passed on to every kernel and checks' worker
 
         for name in THREAD_VARIABLES:
@@ -35,7 +36,7 @@ def pytest_configure(config):
 
 LONGEST_FIRST = ("test_grading_assignments.py", "test_grading.py", "test_mutants.py", "test_autograders.py",
                  "test_cluster.py")
-"""The modules that take longest (`--durations`), collected first: scripts/test.sh's two workers
+"""The modules that take longest (`--durations`), collected first: scripts/test.sh's workers
 take modules in collection order (--no-loadscope-reorder), so no long module is left to run alone
 at the end, and the reference executions the first two store are there for the tests that reuse them."""
 
