@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up, then run gradekit's own tests (including grading the reference, the release and the
 # mutants end to end): first on three workers (pytest-xdist, one test module per worker at a time, the
-# longest first: tests/conftest.py LONGEST_FIRST; three on two cores, as a worker often waits on a
-# kernel's start, a sandbox, a Dask cluster or a time limit, and two kept the cores about half busy),
+# longest first: tests/conftest.py LONGEST_FIRST; three on two cores, so that a worker waiting on a
+# kernel's start, a sandbox, a Dask cluster or a time limit leaves no core idle),
 # then the tests marked `serial` alone. Notebook executions are kept between runs in the user's
 # cache (tests/conftest.py execution_store); GRADEKIT_TEST_EXECUTIONS=fresh executes every one again.
 # Other arguments go to pytest; `-m EXPR` (a tier) selects in both parts.
