@@ -165,12 +165,22 @@ def test_every_test_result_carries_the_fields_a_gradebook_needs(batch):
         assert test["earned"] in (0, test["points"])
 
 
+def lie_about_softmax(path):
+    """The softmax notebook with its data loading, checks and training replaced by one cell that
+    prints a great validation accuracy for an untrained model, followed by the save cell."""
+    nb = nbformat.read(path, as_version=4)
+    data = next(i for i, c in enumerate(nb.cells) if "def get_CIFAR10_data" in c.source)
+    save = next(i for i, c in enumerate(nb.cells) if "save_artifact(" in c.source)
+    lie = nbformat.v4.new_code_cell("from cs231n.classifiers import Softmax\nbest_softmax = Softmax()\n"
+                                    "best_softmax.W = np.zeros((3073, 10))\nprint('validation accuracy: 0.99')")
+    nb.cells = [*nb.cells[:data], lie, nb.cells[save]]
+    nbformat.write(nb, path)
+
+
 def test_printed_accuracy_is_not_trusted(assignment1, data_dir, tmp_path):
     """A notebook that prints a great accuracy but saves a bad model gets no accuracy points."""
     solved = reference.write(assignment1, str(tmp_path / "liar"))
-    path = os.path.join(solved, "softmax.ipynb")
-    add_cell(path, "best_softmax.W = np.zeros_like(best_softmax.W)\nprint('validation accuracy: 0.99')",
-             "save_artifact")
+    lie_about_softmax(os.path.join(solved, "softmax.ipynb"))
     for other in set(assignment1.notebooks) - {"softmax"}:
         os.remove(os.path.join(solved, f"{other}.ipynb"))
     options = grade.Options(assignment1, str(tmp_path / "out"), data_dir, CELL_TIMEOUT, CALL_TIMEOUT)
