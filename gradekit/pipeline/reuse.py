@@ -127,7 +127,8 @@ def environment_of(code):
     *.egg-info would count when the grader runs from it) and gradekit's execution code
     (`EXECUTION_CODE` in the package folder `code`)."""
     digest = hashlib.sha256(f"{VERSION}\0{sys.version}\0".encode())
-    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    paths = sysconfig.get_paths()
+    site = sorted({paths["purelib"], paths["platlib"]})
     packages = sorted({f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions(path=site)})
     digest.update("\n".join(packages).encode())
     for filename in EXECUTION_CODE:
