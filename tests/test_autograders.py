@@ -41,6 +41,20 @@ def test_model_checks_say_why_they_have_nothing_to_measure(assignment, manifests
         assert NOT_EXECUTED in outcomes[test_id]["message"]
 
 
+def test_model_checks_with_nothing_to_measure_read_no_data(assignment, manifests, tmp_path):
+    """A model check of a notebook that saved nothing fails before loading any dataset (the grader's
+    held-out rows, features), so an unexecuted or failed notebook costs its checks no time: here
+    the data folder is empty, and they fail saying why, not on the missing data."""
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    outcomes = run_function_checks(assignment, assignment.solutions, str(tmp_path / "work"), str(empty))
+    model_checks = set(outcomes) - function_checks(manifests, assignment.name)
+    assert model_checks
+    wrong = {test_id: outcomes[test_id]["message"] for test_id in model_checks
+             if outcomes[test_id]["status"] != "failed" or NOT_EXECUTED not in outcomes[test_id]["message"]}
+    assert wrong == {}
+
+
 CORE_NAME = """
 import ctypes, glob, os, numpy
 library = glob.glob(os.path.join(os.path.dirname(numpy.__file__), "..", "numpy.libs", "libscipy_openblas*"))[0]

@@ -9,6 +9,7 @@ import tomllib
 import numpy as np
 import pytest
 
+from gradekit.autograde.lazy import Lazy
 from gradekit.data.cifar10 import load_cifar10
 from gradekit.data.student_data import HELD_OUT_FROM
 
@@ -52,12 +53,12 @@ def cifar(data_dir):
 
 @pytest.fixture(scope="session")
 def linear_rows(cifar):
-    return cifar.rows(bias=True)
+    return Lazy(lambda: cifar.rows(bias=True))
 
 
 @pytest.fixture(scope="session")
 def net_rows(cifar):
-    return cifar.rows(bias=False)
+    return Lazy(lambda: cifar.rows(bias=False))
 
 
 @pytest.fixture(scope="session")
