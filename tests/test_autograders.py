@@ -32,19 +32,10 @@ def test_reference_passes_every_function_check(assignment, manifests, data_dir, 
     assert not failed
 
 
-def test_model_checks_say_why_they_have_nothing_to_measure(assignment, manifests, data_dir, tmp_path):
-    outcomes = run_function_checks(assignment, assignment.solutions, str(tmp_path), data_dir)
-    model_checks = set(outcomes) - function_checks(manifests, assignment.name)
-    assert model_checks
-    for test_id in model_checks:
-        assert outcomes[test_id]["status"] == "failed"
-        assert NOT_EXECUTED in outcomes[test_id]["message"]
-
-
-def test_model_checks_with_nothing_to_measure_read_no_data(assignment, manifests, tmp_path):
-    """A model check of a notebook that saved nothing fails before loading any dataset (the grader's
-    held-out rows, features), so an unexecuted or failed notebook costs its checks no time: here
-    the data folder is empty, and they fail saying why, not on the missing data."""
+def test_model_checks_say_why_they_have_nothing_to_measure_before_reading_any_data(assignment, manifests, tmp_path):
+    """A model check of a notebook that saved nothing fails saying why, before it loads any dataset
+    (the grader's held-out rows, features): an unexecuted or failed notebook costs its checks no
+    time. Here the data folder is empty, so a check that read it would fail on the missing data."""
     empty = tmp_path / "no-data"
     empty.mkdir()
     outcomes = run_function_checks(assignment, assignment.solutions, str(tmp_path / "work"), str(empty))
