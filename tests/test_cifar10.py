@@ -66,3 +66,52 @@ def test_an_archive_missing_a_batch_is_refused_naming_it(tmp_path, data_dir):
 def test_a_missing_source_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="no such file or folder"):
         cifar10.fetch_cifar10(str(tmp_path), str(tmp_path / "nowhere.tar.gz"))
+
+
+def tiny_cifar10(folder, rows=3):
+    """A cifar-10-batches-py folder of `rows` random images per batch; returns {batch: (data, labels)}."""
+    import pickle
+
+    import numpy as np
+
+    rng, batches = np.random.default_rng(0), {}
+    os.makedirs(folder)
+    for name in cifar10.CIFAR10["batches"]:
+        data, labels = rng.integers(0, 256, (rows, 3072), dtype=np.uint8), rng.integers(0, 10, rows).tolist()
+        with open(os.path.join(folder, name), "wb") as f:
+            pickle.dump({"data": data, "labels": labels}, f)
+        batches[name] = data, labels
+    return batches
+
+
+def course_loader(assignment):
+    """The load_CIFAR10 of an assignment's course package (its data_utils module alone)."""
+    import importlib.util
+
+    from gradekit import course
+
+    path = os.path.join(course.load(assignment).solutions, "cs231n", "data_utils.py")
+    spec = importlib.util.spec_from_file_location(f"data_utils_of_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.load_CIFAR10
+
+
+@pytest.mark.parametrize("loader", ["grader", "assignment1", "assignment2"])
+def test_the_images_are_the_rows_of_the_batches_as_float_height_width_channels(tmp_path, loader):
+    """Row i of a batch holds the red, then green, then blue 32x32 plane of image i: the loaders
+    (the grader's and the course's) give it as float64 (32, 32, 3), the training batches in order."""
+    import numpy as np
+
+    batches = tiny_cifar10(str(tmp_path / "cifar-10-batches-py"))
+    if loader == "grader":
+        X, y, X_test, y_test = cifar10.load_cifar10(str(tmp_path))
+    else:
+        X, y, X_test, y_test = course_loader(loader)(str(tmp_path / "cifar-10-batches-py"))
+    train = [batches[f"data_batch_{i}"] for i in range(1, 6)]
+    as_images = lambda rows: rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float64)  # noqa: E731
+    assert X.dtype == X_test.dtype == np.float64
+    assert np.array_equal(X, np.concatenate([as_images(data) for data, _ in train]))
+    assert np.array_equal(y, sum((labels for _, labels in train), []))
+    assert np.array_equal(X_test, as_images(batches["test_batch"][0]))
+    assert np.array_equal(y_test, batches["test_batch"][1])
