@@ -22,8 +22,8 @@ def read_batch(filename):
 
 def as_images(rows):
     """(N, 3072) uint8 rows (the red, green, blue planes of each image) as float64 images
-    (N, 32, 32, 3), converted in place into one new array: converting each batch and then
-    concatenating them took four times as long, mostly in the memory allocated twice over."""
+    (N, 32, 32, 3), converted into one new array: converting each batch and then concatenating
+    them took twice as long, mostly in allocating the memory twice over."""
     X = np.empty((rows.shape[0], 32, 32, 3))
     X[...] = rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     return X
