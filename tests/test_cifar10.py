@@ -6,7 +6,7 @@ import pytest
 
 from gradekit.data import DataError, cifar10
 from gradekit.data.fetch import checksum
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, course_module
 
 pytestmark = pytest.mark.unit
 
@@ -84,19 +84,6 @@ def tiny_cifar10(folder, rows=3):
     return batches
 
 
-def course_loader(assignment):
-    """The load_CIFAR10 of an assignment's course package (its data_utils module alone)."""
-    import importlib.util
-
-    from gradekit import course
-
-    path = os.path.join(course.load(assignment).solutions, "cs231n", "data_utils.py")
-    spec = importlib.util.spec_from_file_location(f"data_utils_of_{assignment}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.load_CIFAR10
-
-
 @pytest.mark.parametrize("loader", ["grader", "assignment1", "assignment2"])
 def test_the_images_are_the_rows_of_the_batches_as_float_height_width_channels(tmp_path, loader):
     """Row i of a batch holds the red, then green, then blue 32x32 plane of image i: the loaders
@@ -107,7 +94,7 @@ def test_the_images_are_the_rows_of_the_batches_as_float_height_width_channels(t
     if loader == "grader":
         X, y, X_test, y_test = cifar10.load_cifar10(str(tmp_path))
     else:
-        X, y, X_test, y_test = course_loader(loader)(str(tmp_path / "cifar-10-batches-py"))
+        X, y, X_test, y_test = course_module(loader, "data_utils").load_CIFAR10(str(tmp_path / "cifar-10-batches-py"))
     train = [batches[f"data_batch_{i}"] for i in range(1, 6)]
     as_images = lambda rows: rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float64)  # noqa: E731
     assert X.dtype == X_test.dtype == np.float64
